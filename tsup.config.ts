@@ -1,0 +1,23 @@
+import { readdirSync, existsSync } from 'node:fs';
+import { defineConfig } from 'tsup';
+
+// One entry per public layer: every folder of src/ with an index.ts, except internal/.
+const layers = readdirSync('src', { withFileTypes: true })
+  .filter((d) => d.isDirectory() && d.name !== 'internal' && existsSync(`src/${d.name}/index.ts`))
+  .map((d) => d.name);
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    ...Object.fromEntries(layers.map((l) => [`${l}/index`, `src/${l}/index.ts`])),
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  // Shared chunks: a class (SpiffeId, X509Bundle, ...) is one class whichever subpath imports it.
+  splitting: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  platform: 'node',
+  treeshake: true,
+});
