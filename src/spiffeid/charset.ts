@@ -25,3 +25,13 @@ export function isPathChar(c: number): boolean {
 export const MAX_ID_BYTES = 2048;
 /** Longest trust domain name, in bytes (ID-15). */
 export const MAX_TRUST_DOMAIN_BYTES = 255;
+
+/**
+ * The common shape of a valid SPIFFE ID, matched natively by the regexp engine (about twice as
+ * fast as a JavaScript character loop; see docs/decisions.md): `spiffe://`, a non-empty
+ * `[a-z0-9._-]` trust domain, and segments of `[a-zA-Z0-9._-]` that do not start with a dot, so
+ * that none is `.` or `..`. Only the length limits (ID-13, ID-15) remain to be checked. It accepts
+ * a subset of valid IDs; everything else goes to the full scanner, which accepts the rest and
+ * explains every refusal. Linear time: each repetition starts at a `/`, which no class contains.
+ */
+export const COMMON_ID_SHAPE = /^spiffe:\/\/[a-z0-9._-]+(?:\/[a-zA-Z0-9_-][a-zA-Z0-9._-]*)*$/;

@@ -2,47 +2,45 @@ import { quote } from '../internal/errors.js';
 import { isPathChar } from './charset.js';
 import { SpiffeIdError } from './errors.js';
 
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
 /** Explains a character that may not appear in a path, citing the rule it breaks. */
-function badPathChar(c: string, path: string, index: number, context: string): SpiffeIdError {
-  let why: string;
-  if (c === '%') why = 'percent-encoding is not allowed in the path (ID-9)';
-  else if (c === '?') why = 'a query is not allowed (ID-3)';
-  else if (c === '#') why = 'a fragment is not allowed (ID-3)';
-  else
-    why = `path segment characters are limited to letters, numbers, dots, dashes, and underscores; found ${quote(c)} at offset ${index} (ID-12)`;
-  return new SpiffeIdError('invalid_path', `${context}: ${why}`);
+function badPathChar(c: string, offset: number): string {
+  if (c === '%') return 'percent-encoding is not allowed in the path (ID-9)';
+  if (c === '?') return 'a query is not allowed (ID-3)';
+  if (c === '#') return 'a fragment is not allowed (ID-3)';
+  return `path segment characters are limited to letters, numbers, dots, dashes, and underscores; found ${quote(c)} at offset ${offset} (ID-12)`;
 }
 
 /**
- * Checks a path that starts at `path[0] === '/'` (or is empty) and returns nothing; the
- * scanner shared by ID parsing and the public helpers. `context` prefixes the error message.
+ * Why `s.slice(start)` is not a valid SPIFFE ID path, or `undefined` when it is: empty, or
+ * `/seg/seg...` with segments of `[a-zA-Z0-9._-]` that are not empty, `.` or `..` (ID-9..ID-12).
+ * Returns a reason instead of throwing so that the hot path (`SpiffeId.parse`) builds no message.
  */
-export function checkPath(path: string, context: string): void {
-  const n = path.length;
-  if (n === 0) return;
-  if (path.charCodeAt(0) !== 0x2f) {
-    throw new SpiffeIdError('invalid_path', `${context}: path must have a leading slash`);
-  }
-  let segStart = 1;
-  for (let i = 1; i <= n; i++) {
-    const c = i < n ? path.charCodeAt(i) : 0x2f;
-    if (c === 0x2f) {
+export function pathProblem(s: string, start: number): string | undefined {
+  const n = s.length;
+  if (start === n) return undefined;
+  if (s.charCodeAt(start) !== SLASH) return 'path must have a leading slash (ID-12)';
+  let segStart = start + 1;
+  for (let i = segStart; i <= n; i++) {
+    const c = i < n ? s.charCodeAt(i) : SLASH;
+    if (c === SLASH) {
       const len = i - segStart;
       if (len === 0) {
-        if (i === n) throw new SpiffeIdError('invalid_path', `${context}: path cannot have a trailing slash (ID-11)`);
-        throw new SpiffeIdError('invalid_path', `${context}: path cannot contain empty segments (ID-10)`);
+        return i === n
+          ? 'path cannot have a trailing slash (ID-11)'
+          : 'path cannot contain empty segments (ID-10)';
       }
-      if (
-        path.charCodeAt(segStart) === 0x2e &&
-        (len === 1 || (len === 2 && path.charCodeAt(segStart + 1) === 0x2e))
-      ) {
-        throw new SpiffeIdError('invalid_path', `${context}: path cannot contain dot segments (ID-10)`);
+      if (len <= 2 && s.charCodeAt(segStart) === DOT && (len === 1 || s.charCodeAt(segStart + 1) === DOT)) {
+        return 'path cannot contain dot segments (ID-10)';
       }
       segStart = i + 1;
     } else if (!isPathChar(c)) {
-      throw badPathChar(path[i]!, path, i, context);
+      return badPathChar(s[i]!, i - start);
     }
   }
+  return undefined;
 }
 
 /**
@@ -53,21 +51,30 @@ export function checkPath(path: string, context: string): void {
  * @example validatePath('/ns/prod/sa/api'); // ok
  */
 export function validatePath(path: string): void {
-  checkPath(path, `invalid path ${quote(path)}`);
+  checkString(path, 'path');
+  const why = pathProblem(path, 0);
+  if (why !== undefined) throw new SpiffeIdError('invalid_path', `invalid path ${quote(path)}: ${why}`);
 }
 
 /**
- * Validates one path segment (no slashes): non-empty, not `.` or `..`, `[a-zA-Z0-9._-]` only.
+ * Validates one path segment (no slashes): non-empty, not `.` or `..`, `[a-zA-Z0-9._-]` only
+ * (ID-10, ID-12).
  *
  * @throws {SpiffeIdError} `invalid_path`.
  */
 export function validatePathSegment(segment: string): void {
-  const context = `invalid path segment ${quote(segment)}`;
-  if (segment.length === 0) throw new SpiffeIdError('invalid_path', `${context}: path cannot contain empty segments (ID-10)`);
-  if (segment.includes('/')) {
-    throw new SpiffeIdError('invalid_path', `${context}: a segment cannot contain "/" (ID-12)`);
+  checkString(segment, 'path segment');
+  let why: string | undefined;
+  if (segment.length === 0) why = 'path cannot contain empty segments (ID-10)';
+  else if (segment.includes('/')) why = 'a segment cannot contain "/" (ID-12)';
+  else if (segment === '.' || segment === '..') why = 'path cannot contain dot segments (ID-10)';
+  else {
+    for (let i = 0; i < segment.length && why === undefined; i++) {
+      if (!isPathChar(segment.charCodeAt(i))) why = badPathChar(segment[i]!, i);
+    }
   }
-  checkPath(`/${segment}`, context);
+  if (why !== undefined)
+    throw new SpiffeIdError('invalid_path', `invalid path segment ${quote(segment)}: ${why}`);
 }
 
 /**
@@ -83,4 +90,11 @@ export function joinPathSegments(...segments: string[]): string {
     path += `/${s}`;
   }
   return path;
+}
+
+/** Throws `invalid_path` unless `value` is a string (input from untyped callers). */
+function checkString(value: unknown, what: string): void {
+  if (typeof value !== 'string') {
+    throw new SpiffeIdError('invalid_path', `invalid ${what}: expected a string, got ${typeof value}`);
+  }
 }

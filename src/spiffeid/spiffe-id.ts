@@ -1,8 +1,8 @@
 import { quote } from '../internal/errors.js';
-import { MAX_ID_BYTES } from './charset.js';
+import { COMMON_ID_SHAPE, MAX_ID_BYTES, MAX_TRUST_DOMAIN_BYTES } from './charset.js';
 import { SpiffeIdError } from './errors.js';
-import { checkPath, joinPathSegments } from './path.js';
-import { checkTrustDomainName } from './trust-domain-name.js';
+import { joinPathSegments, pathProblem, validatePath } from './path.js';
+import { trustDomainProblem } from './trust-domain-name.js';
 import { TrustDomain } from './trust-domain.js';
 
 const SCHEME = 'spiffe://';
@@ -15,10 +15,11 @@ export type SpiffeIdLike = SpiffeId | string;
  * A SPIFFE ID (`spiffe://trust-domain/path`): an immutable value, compared by its string form.
  *
  * Parsing follows SPIFFE-ID §2 to the letter (rules ID-1..ID-15 of the checklist) with a
- * hand-written scanner: scheme exactly `spiffe`, lowercase `[a-z0-9._-]` trust domain of at most
- * 255 bytes, path segments `[a-zA-Z0-9._-]` with no empty, `.` or `..` segments and no trailing
- * slash, no percent-encoding, userinfo, port, query or fragment, at most 2048 bytes in all.
- * Nothing is normalised: input that is not already canonical is refused.
+ * hand-written scanner, behind a regular-expression fast path for the common shape: scheme
+ * exactly `spiffe`, lowercase `[a-z0-9._-]` trust domain of at most 255 bytes, path segments
+ * `[a-zA-Z0-9._-]` with no empty, `.` or `..` segments and no trailing slash, no
+ * percent-encoding, userinfo, port, query or fragment, at most 2048 bytes in all. Nothing
+ * is normalised: input that is not already canonical is refused.
  *
  * @example
  * const id = SpiffeId.parse('spiffe://example.org/ns/prod/sa/api');
@@ -44,16 +45,20 @@ export class SpiffeId {
    *   `invalid_trust_domain`, `invalid_path` or `too_long`; the message names the rule.
    */
   static parse(str: string): SpiffeId {
+    if (typeof str === 'string' && str.length <= MAX_ID_BYTES && COMMON_ID_SHAPE.test(str)) {
+      let tdEnd = str.indexOf('/', SCHEME.length);
+      if (tdEnd === -1) tdEnd = str.length;
+      if (tdEnd - SCHEME.length <= MAX_TRUST_DOMAIN_BYTES) return new SpiffeId(str, tdEnd);
+    }
+    return SpiffeId.#scan(str);
+  }
+
+  /** The full scanner behind `parse`: accepts every valid ID and explains every refusal. */
+  static #scan(str: string): SpiffeId {
     if (typeof str !== 'string') {
       throw new SpiffeIdError('empty', `invalid SPIFFE ID: expected a string, got ${typeof str}`);
     }
-    if (str.length === 0) throw new SpiffeIdError('empty', 'invalid SPIFFE ID: cannot be empty');
-    const context = `invalid SPIFFE ID ${quote(str)}`;
-    if (!str.startsWith(SCHEME)) {
-      const lower = str.slice(0, SCHEME.length).toLowerCase();
-      const hint = lower === SCHEME ? 'the scheme must be exactly lowercase "spiffe://"' : 'scheme is missing or invalid';
-      throw new SpiffeIdError('invalid_scheme', `${context}: ${hint} (ID-1)`);
-    }
+    if (!str.startsWith(SCHEME)) throw schemeError(str);
     // Every valid character is one byte, so a string longer than the limit in UTF-16 units
     // is longer in bytes too; shorter ones with non-ASCII fail the character checks below.
     if (str.length > MAX_ID_BYTES) {
@@ -64,8 +69,12 @@ export class SpiffeId {
     }
     let tdEnd = str.indexOf('/', SCHEME.length);
     if (tdEnd === -1) tdEnd = str.length;
-    checkTrustDomainName(str, SCHEME.length, tdEnd, context);
-    checkPath(str.slice(tdEnd), context);
+    const tdProblem = trustDomainProblem(str, SCHEME.length, tdEnd);
+    if (tdProblem !== undefined) {
+      throw new SpiffeIdError(tdProblem.code, `invalid SPIFFE ID ${quote(str)}: ${tdProblem.why}`);
+    }
+    const why = pathProblem(str, tdEnd);
+    if (why !== undefined) throw new SpiffeIdError('invalid_path', `invalid SPIFFE ID ${quote(str)}: ${why}`);
     return new SpiffeId(str, tdEnd);
   }
 
@@ -76,9 +85,8 @@ export class SpiffeId {
    */
   static fromPath(trustDomain: TrustDomain | string, path: string): SpiffeId {
     const td = TrustDomain.from(trustDomain);
-    const str = `${SCHEME}${td.name}${path}`;
-    checkPath(path, `invalid path ${quote(path)} for trust domain ${quote(td.name)}`);
-    return SpiffeId.#checked(str, td);
+    validatePath(path);
+    return SpiffeId.#checked(`${SCHEME}${td.name}${path}`, td);
   }
 
   /**
@@ -132,15 +140,18 @@ export class SpiffeId {
     return this.trustDomain.equals(TrustDomain.from(trustDomain));
   }
 
-  /** Whether `other` is the same ID (exact, case-sensitive comparison of the string forms). */
+  /**
+   * Whether `other` is the same ID (exact, case-sensitive comparison of the string forms). Anything
+   * that is neither a SpiffeId nor a string is not equal.
+   */
   equals(other: SpiffeIdLike | null | undefined): boolean {
-    if (other === null || other === undefined) return false;
-    return this.#str === (typeof other === 'string' ? other : other.toString());
+    if (typeof other === 'string') return this.#str === other;
+    return other instanceof SpiffeId && this.#str === other.toString();
   }
 
   /** A new ID with `path` appended (`/a` + `/b` → `/a/b`). @throws {SpiffeIdError} */
   appendPath(path: string): SpiffeId {
-    checkPath(path, `invalid path ${quote(path)}`);
+    validatePath(path);
     if (path === '') return this;
     return SpiffeId.#checked(this.#str + path, this.trustDomain);
   }
@@ -170,9 +181,20 @@ export class SpiffeId {
     return this.#str;
   }
 
+  /** How `util.inspect` and `console.log` show the ID: `SpiffeId(spiffe://...)`. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `SpiffeId(${this.#str})`;
   }
+}
+
+/** The `invalid_scheme` or `empty` error for a string that does not start with `spiffe://` (ID-1). */
+function schemeError(str: string): SpiffeIdError {
+  if (str.length === 0) return new SpiffeIdError('empty', 'invalid SPIFFE ID: cannot be empty (ID-1)');
+  const hint =
+    str.slice(0, SCHEME.length).toLowerCase() === SCHEME
+      ? 'the scheme must be exactly lowercase "spiffe://"'
+      : 'scheme is missing or invalid';
+  return new SpiffeIdError('invalid_scheme', `invalid SPIFFE ID ${quote(str)}: ${hint} (ID-1)`);
 }
 
 /** Used by TrustDomain.id(): the trust domain's own ID, known valid. */

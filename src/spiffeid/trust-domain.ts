@@ -1,7 +1,7 @@
 import { quote } from '../internal/errors.js';
 import { SpiffeIdError } from './errors.js';
 import { SpiffeId, trustDomainId } from './spiffe-id.js';
-import { checkTrustDomainName } from './trust-domain-name.js';
+import { trustDomainProblem } from './trust-domain-name.js';
 
 const BRAND = Symbol.for('@spiffe-ts/sdk:TrustDomain');
 
@@ -29,10 +29,16 @@ export class TrustDomain {
    */
   static parse(nameOrId: string): TrustDomain {
     if (typeof nameOrId !== 'string') {
-      throw new SpiffeIdError('missing_trust_domain', `invalid trust domain: expected a string, got ${typeof nameOrId}`);
+      throw new SpiffeIdError(
+        'missing_trust_domain',
+        `invalid trust domain: expected a string, got ${typeof nameOrId}`,
+      );
     }
     if (nameOrId.includes(':/')) return SpiffeId.parse(nameOrId).trustDomain;
-    checkTrustDomainName(nameOrId, 0, nameOrId.length, `invalid trust domain ${quote(nameOrId)}`);
+    const problem = trustDomainProblem(nameOrId, 0, nameOrId.length);
+    if (problem !== undefined) {
+      throw new SpiffeIdError(problem.code, `invalid trust domain ${quote(nameOrId)}: ${problem.why}`);
+    }
     return new TrustDomain(nameOrId);
   }
 
@@ -71,10 +77,13 @@ export class TrustDomain {
     return `spiffe://${this.#name}`;
   }
 
-  /** Whether `other` names the same trust domain. A string is compared as a name. */
+  /**
+   * Whether `other` names the same trust domain. A string is compared as a name; anything that is
+   * neither a TrustDomain nor a string is not equal.
+   */
   equals(other: TrustDomain | string | null | undefined): boolean {
-    if (other === null || other === undefined) return false;
-    return this.#name === (typeof other === 'string' ? other : other.name);
+    if (typeof other === 'string') return this.#name === other;
+    return other instanceof TrustDomain && this.#name === other.name;
   }
 
   /** The name. */
@@ -87,6 +96,7 @@ export class TrustDomain {
     return this.#name;
   }
 
+  /** How `util.inspect` and `console.log` show the trust domain: `TrustDomain(name)`. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `TrustDomain(${this.#name})`;
   }
