@@ -6,6 +6,10 @@ import type { X509Bundle } from './x509-bundle.js';
 /**
  * Gives the X.509 bundle of one trust domain. Verifiers ask for the bundle of the peer's own
  * trust domain only (B-1, X-14, W-11).
+ *
+ * Bundles are mutable. A bundle, or a set the caller built, returns its own bundle (as go-spiffe
+ * does); sources that share state with other users, such as the Workload API sources, return
+ * clones, so a caller that changes the result never changes what the source serves.
  */
 export interface X509BundleSource {
   /**
