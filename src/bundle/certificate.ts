@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { splitDer } from './der.js';
+import { splitDer } from '../internal/split-der.js';
 import { BundleError } from './errors.js';
 
 /** An X.509 authority as the bundle API accepts it: a parsed certificate or its DER bytes. */

@@ -9,7 +9,7 @@ import {
 } from './certificate.js';
 import { BundleError } from './errors.js';
 import { readBundleFile } from './load.js';
-import { encodePem, pemBlockBytes, pemBlocks, pemText } from './pem.js';
+import { encodePem, pemBlockDer, pemBlocks, pemText } from '../internal/pem.js';
 import type { X509BundleSource } from './source.js';
 
 const BRAND = Symbol.for('@spiffe-ts/sdk:X509Bundle');
@@ -72,17 +72,27 @@ export class X509Bundle implements X509BundleSource {
     const text = pemText(pem);
     const bundle = X509Bundle.empty(td);
     if (text.trim() === '') return bundle;
-    const blocks = pemBlocks(text);
+    const { blocks, truncated } = pemBlocks(text);
+    if (truncated) {
+      throw new BundleError(
+        'invalid_pem',
+        `invalid PEM bundle for ${quote(td.name)}: the BEGIN ${truncated.label} line at offset ${truncated.offset} has no END line`,
+      );
+    }
     if (blocks.length === 0) {
       throw new BundleError('invalid_pem', `invalid PEM bundle for ${quote(td.name)}: no PEM blocks found`);
     }
     for (const block of blocks) {
       if (block.label !== 'CERTIFICATE') continue;
+      const der = pemBlockDer(block);
+      if (der === undefined) {
+        throw new BundleError(
+          'invalid_pem',
+          `invalid PEM bundle for ${quote(td.name)}: the ${block.label} block at offset ${block.offset} is not base64-encoded`,
+        );
+      }
       bundle.addX509Authority(
-        toCertificate(
-          pemBlockBytes(block),
-          `invalid PEM bundle for ${quote(td.name)} at offset ${block.offset}`,
-        ),
+        toCertificate(der, `invalid PEM bundle for ${quote(td.name)} at offset ${block.offset}`),
       );
     }
     return bundle;

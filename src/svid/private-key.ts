@@ -1,8 +1,8 @@
 import { createPrivateKey, createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { SvidError } from './errors.js';
-import { pemBlockDer, pemBlocks } from './pem.js';
+import { pemBlockDer, pemBlocks } from '../internal/pem.js';
 
-const SUPPORTED_CURVES = new Set(['prime256v1', 'secp384r1']);
+const SUPPORTED_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 
 /**
  * Finds the first PKCS#8 `PRIVATE KEY` block in PEM text (go-spiffe parity: `EC PRIVATE KEY`,
@@ -11,18 +11,18 @@ const SUPPORTED_CURVES = new Set(['prime256v1', 'secp384r1']);
  * @throws {SvidError} `invalid_private_key`.
  */
 export function parsePemPrivateKey(text: string): KeyObject {
-  const { blocks, complete } = pemBlocks(text);
-  if (!complete) {
+  const { blocks, truncated } = pemBlocks(text);
+  if (truncated) {
     throw new SvidError(
       'invalid_private_key',
       'cannot parse the private key: a PEM block has a BEGIN line but no END line',
     );
   }
-  const block = blocks.find((b) => b.type === 'PRIVATE KEY');
+  const block = blocks.find((b) => b.label === 'PRIVATE KEY');
   if (block === undefined) {
-    const other = blocks.find((b) => b.type.endsWith('PRIVATE KEY'));
+    const other = blocks.find((b) => b.label.endsWith('PRIVATE KEY'));
     const hint = other
-      ? `; found a "${other.type}" block, but only unencrypted PKCS#8 ("PRIVATE KEY") is supported`
+      ? `; found a "${other.label}" block, but only unencrypted PKCS#8 ("PRIVATE KEY") is supported`
       : '';
     throw new SvidError(
       'invalid_private_key',
@@ -36,7 +36,7 @@ export function parsePemPrivateKey(text: string): KeyObject {
 }
 
 /**
- * Parses an unencrypted PKCS#8 DER private key and checks its type: EC P-256 or P-384, RSA, or
+ * Parses an unencrypted PKCS#8 DER private key and checks its type: EC P-256, P-384 or P-521 (as go-spiffe accepts), RSA, or
  * Ed25519 (the key types TLS 1.3 signatures and SPIRE use).
  *
  * @throws {SvidError} `invalid_private_key`.
@@ -62,7 +62,7 @@ export function parseDerPrivateKey(der: Uint8Array): KeyObject {
       : `key type ${type ?? 'unknown'}`;
   throw new SvidError(
     'invalid_private_key',
-    `unsupported private key: ${detail} (supported: EC P-256, EC P-384, RSA, Ed25519)`,
+    `unsupported private key: ${detail} (supported: EC P-256, EC P-384, EC P-521, RSA, Ed25519)`,
   );
 }
 

@@ -5,7 +5,7 @@ import { certificateFacts, certificateNode } from './certificate-info.js';
 import { checkLeafForParse, checkSigningCertificate } from './certificate-rules.js';
 import { parseDerCertificate, parseDerCertificates } from './certificates.js';
 import { SvidError } from './errors.js';
-import { encodePem, pemBlockDer, pemBlocks, pemText } from './pem.js';
+import { encodePem, pemBlockDer, pemBlocks, pemText } from '../internal/pem.js';
 import { checkKeyMatchesLeaf, parseDerPrivateKey, parsePemPrivateKey } from './private-key.js';
 import type { X509SvidSource } from './source.js';
 
@@ -163,8 +163,8 @@ export class X509Svid implements X509SvidSource {
 }
 
 function parsePemCertificates(text: string): X509Certificate[] {
-  const { blocks, complete } = pemBlocks(text);
-  if (!complete) {
+  const { blocks, truncated } = pemBlocks(text);
+  if (truncated) {
     throw new SvidError(
       'invalid_certificate',
       'cannot parse certificates: a PEM block has a BEGIN line but no END line',
@@ -174,7 +174,7 @@ function parsePemCertificates(text: string): X509Certificate[] {
     throw new SvidError('invalid_certificate', 'cannot parse certificates: no PEM data found');
   const certs: X509Certificate[] = [];
   for (const block of blocks) {
-    if (block.type !== 'CERTIFICATE') continue;
+    if (block.label !== 'CERTIFICATE') continue;
     const what = `certificate ${certs.length + 1}`;
     const der = pemBlockDer(block);
     if (der === undefined)

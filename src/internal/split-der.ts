@@ -36,7 +36,7 @@ export function splitDer(der: Uint8Array): Uint8Array[] | string {
       pos += n;
     }
     if (length > der.length - pos) {
-      return `byte ${start}: value of ${length} bytes runs past the end of the input (${der.length - pos} left)`;
+      return `byte ${start}: truncated: the value of ${length} bytes runs past the end of the input (${der.length - pos} left)`;
     }
     pos += length;
     out.push(der.subarray(start, pos));

@@ -1,10 +1,14 @@
-import { BundleError } from './errors.js';
-
 /** One PEM block (RFC 7468): its label, its body with whitespace removed, and where it starts. */
 export interface PemBlock {
   label: string;
   body: string;
   offset: number;
+}
+
+/** The blocks of a PEM text; `truncated` names a BEGIN line that has no END line. */
+export interface PemBlocks {
+  blocks: PemBlock[];
+  truncated: { label: string; offset: number } | undefined;
 }
 
 const BEGIN = '-----BEGIN ';
@@ -21,20 +25,19 @@ export function pemText(input: string | Uint8Array): string {
 
 /**
  * Splits PEM text into its blocks, in order. Text outside blocks is ignored (as Go's `pem.Decode`
- * does); a BEGIN line counts only at the start of a line. Scans with `indexOf`, linear in the
- * input.
- *
- * @throws {BundleError} `invalid_pem` for a BEGIN line without its matching END line.
+ * does); a BEGIN line counts only at the start of a line. Unlike Go, which silently stops there,
+ * a BEGIN line without its END line (a truncated file) is reported in `truncated`, and the
+ * scan stops. Linear in the input.
  */
-export function pemBlocks(text: string): PemBlock[] {
+export function pemBlocks(text: string): PemBlocks {
   const blocks: PemBlock[] = [];
   let pos = 0;
   for (;;) {
     const begin = text.indexOf(BEGIN, pos);
-    if (begin === -1) return blocks;
+    if (begin === -1) return { blocks, truncated: undefined };
     const labelStart = begin + BEGIN.length;
     const labelEnd = text.indexOf(DASHES, labelStart);
-    if (labelEnd === -1) return blocks;
+    if (labelEnd === -1) return { blocks, truncated: { label: '', offset: begin } };
     const label = text.slice(labelStart, labelEnd);
     if ((begin > 0 && text[begin - 1] !== '\n') || (label !== '' && !LABEL.test(label))) {
       pos = labelStart;
@@ -43,30 +46,16 @@ export function pemBlocks(text: string): PemBlock[] {
     const bodyStart = labelEnd + DASHES.length;
     const endLine = `-----END ${label}-----`;
     const end = text.indexOf(endLine, bodyStart);
-    if (end === -1) {
-      throw new BundleError(
-        'invalid_pem',
-        `invalid PEM: the BEGIN ${label} line at offset ${begin} has no END line`,
-      );
-    }
+    if (end === -1) return { blocks, truncated: { label, offset: begin } };
     blocks.push({ label, body: text.slice(bodyStart, end).replace(WHITESPACE, ''), offset: begin });
     pos = end + endLine.length;
   }
 }
 
-/**
- * Decodes a block body as standard padded base64 (RFC 7468 §3).
- *
- * @throws {BundleError} `invalid_pem` when the body is not base64 (headers included).
- */
-export function pemBlockBytes(block: PemBlock): Buffer {
+/** Decodes a block body as standard padded base64 (RFC 7468 §3); undefined when it is not. */
+export function pemBlockDer(block: PemBlock): Buffer | undefined {
   const { body } = block;
-  if (body.length === 0 || body.length % 4 !== 0 || !BASE64.test(body)) {
-    throw new BundleError(
-      'invalid_pem',
-      `invalid PEM: the ${block.label} block at offset ${block.offset} is not base64-encoded`,
-    );
-  }
+  if (body.length === 0 || body.length % 4 !== 0 || !BASE64.test(body)) return undefined;
   return Buffer.from(body, 'base64');
 }
 
