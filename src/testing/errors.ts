@@ -5,9 +5,11 @@ export type TestingErrorCode =
   /** An option has a value the kit cannot use (unknown key type, negative TTL, malformed DN, ...). */
   | 'invalid_option'
   /** A signing key of a type the kit cannot sign certificates or tokens with. */
-  | 'unsupported_key';
+  | 'unsupported_key'
+  /** The agent was stopped, or the entry or workload was removed or closed. */
+  | 'invalid_state';
 
-/** Thrown by the `testing` layer (`FakeCa`, `createCertificate`, `ManualClock`) for bad options. */
+/** Thrown by the `testing` layer (`FakeCa`, `createCertificate`, `ManualClock`) for bad options and for use after stop. */
 export class TestingError extends SpiffeError {
   declare readonly code: TestingErrorCode;
 
