@@ -10,6 +10,8 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     ...Object.fromEntries(layers.map((l) => [`${l}/index`, `src/${l}/index.ts`])),
+    // The `spiffe` executable (package.json `bin`); src/cli has no index.ts, it is not a layer.
+    'cli/main': 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

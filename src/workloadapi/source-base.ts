@@ -3,7 +3,7 @@ import type { Logger } from '../internal/logger.js';
 import { WorkloadApiClient, type WorkloadApiClientOptions } from './client.js';
 import type { WorkloadApiClock } from './clock.js';
 import { WorkloadApiError } from './errors.js';
-import { LatestChannel } from './latest-channel.js';
+import { LatestChannel } from '../internal/latest-channel.js';
 import { reason } from './response.js';
 import { stopsWatch, type Watch } from './watch.js';
 
@@ -134,9 +134,11 @@ export abstract class SourceBase<
   updates(options: UpdatesOptions = {}): AsyncIterableIterator<Update> {
     const signal = options.signal;
     const onAbort = (): void => void channel.return();
-    const channel: LatestChannel<Update> = new LatestChannel<Update>(() => {
-      this.#channels.delete(channel);
-      signal?.removeEventListener('abort', onAbort);
+    const channel: LatestChannel<Update> = new LatestChannel<Update>({
+      onEnd: () => {
+        this.#channels.delete(channel);
+        signal?.removeEventListener('abort', onAbort);
+      },
     });
     if (this.#latest) channel.push(this.#latest.value);
     if (this.#closed || signal?.aborted) {

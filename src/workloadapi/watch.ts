@@ -1,7 +1,7 @@
 import type { Logger } from '../internal/logger.js';
 import type { Backoff } from './backoff.js';
 import { WorkloadApiError } from './errors.js';
-import { LatestChannel } from './latest-channel.js';
+import { LatestChannel } from '../internal/latest-channel.js';
 import { reason, type Accepted } from './response.js';
 import type { MessageStream } from './transport.js';
 
@@ -121,9 +121,11 @@ export class WatchLoop<M, T> implements Watch<T> {
 
   /** A new iterator of snapshots; see {@link Watch}. */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    const channel = new LatestChannel<T>(() => {
-      this.#channels.delete(channel);
-      this.close();
+    const channel = new LatestChannel<T>({
+      onReturn: () => {
+        this.#channels.delete(channel);
+        this.close();
+      },
     });
     if (this.#latest) channel.push(this.#latest.value);
     if (this.#done) channel.end(this.#stopError);

@@ -1,8 +1,9 @@
 /**
  * An async iterator over a stream of full-state snapshots that keeps only the newest one not yet
  * taken: a slow consumer skips stale states instead of queueing them (every Workload API message
- * replaces the previous one, W-4). `end()` finishes it, after the pending value; `end(error)`
- * makes the iteration throw `error` once, after the pending value.
+ * replaces the previous one, W-4; a federation watch's bundles likewise). `end()` finishes it,
+ * after the pending value; `end(error)` makes the iteration throw `error` once, after the pending
+ * value.
  */
 export class LatestChannel<T> implements AsyncIterableIterator<T> {
   #pending: { value: T } | undefined;
@@ -10,10 +11,15 @@ export class LatestChannel<T> implements AsyncIterableIterator<T> {
   #ended = false;
   #error: unknown;
   readonly #onReturn: (() => void) | undefined;
+  readonly #onEnd: (() => void) | undefined;
 
-  /** @param onReturn called once when the consumer stops early (`break`, `return()`). */
-  constructor(onReturn?: () => void) {
-    this.#onReturn = onReturn;
+  /**
+   * @param hooks `onReturn`: called once when the consumer stops early (`break`, `return()`), to
+   *   tell the producer; `onEnd`: called once when the iteration ends either way, for cleanup.
+   */
+  constructor(hooks: { onReturn?: () => void; onEnd?: () => void } = {}) {
+    this.#onReturn = hooks.onReturn;
+    this.#onEnd = hooks.onEnd;
   }
 
   /** Offers the newest value; a value not yet taken is replaced. */
@@ -33,6 +39,7 @@ export class LatestChannel<T> implements AsyncIterableIterator<T> {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
+    this.#onEnd?.();
     const waiter = this.#waiter;
     if (waiter) {
       this.#waiter = undefined;

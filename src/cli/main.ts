@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/**
+ * The `spiffe` command (the package's `bin`): SPIFFE workload identity from the shell. See
+ * docs/cli.md for every command, flag and exit code.
+ */
+import { runCli } from './program.js';
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+void runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+}).then(async (code) => {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // Exit at once: a closed gRPC channel may keep timers alive for a few seconds.
+  process.exit(code);
+});
