@@ -36,3 +36,8 @@ export type { FailNextOptions } from './agent/faults.js';
 export type { MalformKind } from './agent/malform.js';
 export type { WorkloadApiMethod } from './agent/methods.js';
 export type { FakeAgentCall } from './agent/handlers.js';
+export {
+  FakeBundleEndpoint,
+  type FakeBundleEndpointOptions,
+  type FakeBundleResponse,
+} from './fake-bundle-endpoint.js';
