@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { runCli } from './cli.js';
+import { runCli, startCli } from './cli.js';
 import { run } from './in-process.js';
 
 const COMMANDS = [
@@ -14,6 +14,14 @@ const COMMANDS = [
 ];
 
 describe('spiffe executable', () => {
+  it('exits quietly when its reader closes the pipe early (`spiffe --help | head -1`)', async () => {
+    const cli = startCli(['--help']);
+    cli.child.stdout!.destroy(); // the reader is gone before the command writes
+    const r = await cli.exited;
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.code).toBe(0);
+  });
+
   it('--version prints the package version (exit 0)', async () => {
     const r = await runCli(['--version']);
     expect(r.code).toBe(0);
