@@ -47,7 +47,11 @@ describe('Workload API endpoint address', () => {
   });
 
   it('E-10: accepts tcp with an IP literal and a port', () => {
-    expect(parseEndpointAddress('tcp://127.0.0.1:8000')).toMatchObject({ kind: 'tcp', host: '127.0.0.1', port: 8000 });
+    expect(parseEndpointAddress('tcp://127.0.0.1:8000')).toMatchObject({
+      kind: 'tcp',
+      host: '127.0.0.1',
+      port: 8000,
+    });
     expect(parseEndpointAddress('tcp://[::1]:8000')).toMatchObject({ kind: 'tcp', host: '::1', port: 8000 });
   });
 
