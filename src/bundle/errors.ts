@@ -63,6 +63,7 @@ export type BundleErrorCode =
 export class BundleError extends SpiffeError {
   declare readonly code: BundleErrorCode;
 
+  /** Creates the error with its stable `code`, a message saying what was wrong and where, and an optional `cause`. */
   constructor(code: BundleErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }

@@ -49,6 +49,7 @@ export type FederationErrorCode =
 export class FederationError extends SpiffeError {
   declare readonly code: FederationErrorCode;
 
+  /** Creates the error with its stable `code`, a message saying what was wrong and where, and an optional `cause`. */
   constructor(code: FederationErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }

@@ -37,3 +37,4 @@ export {
   type HttpsWebBundleEndpointOptions,
   type HttpsSpiffeBundleEndpointOptions,
 } from './bundle-endpoint-server.js';
+export type { Logger } from '../internal/logger.js';

@@ -7,6 +7,7 @@ export class SpiffeError extends Error {
   /** Stable, machine-readable reason; the set of codes is documented per layer. */
   readonly code: string;
 
+  /** Creates the error with its stable `code`, a message saying what was wrong and where, and an optional `cause`. */
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

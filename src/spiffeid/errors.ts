@@ -15,6 +15,7 @@ export type SpiffeIdErrorCode =
 export class SpiffeIdError extends SpiffeError {
   declare readonly code: SpiffeIdErrorCode;
 
+  /** Creates the error with its stable `code`, a message saying what was wrong and where, and an optional `cause`. */
   constructor(code: SpiffeIdErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }

@@ -76,6 +76,7 @@ export type SvidErrorCode =
 export class SvidError extends SpiffeError {
   declare readonly code: SvidErrorCode;
 
+  /** Creates the error with its stable `code`, a message saying what was wrong and where, and an optional `cause`. */
   constructor(code: SvidErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }

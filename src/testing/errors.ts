@@ -13,6 +13,7 @@ export type TestingErrorCode =
 export class TestingError extends SpiffeError {
   declare readonly code: TestingErrorCode;
 
+  /** Creates the error with its stable `code`, a message saying what was wrong and where, and an optional `cause`. */
   constructor(code: TestingErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }

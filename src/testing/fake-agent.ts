@@ -197,7 +197,7 @@ export class FakeAgent implements AsyncDisposable {
    *
    * @example agent.register({ spiffeId: 'spiffe://example.org/api' }) // the default workload's identity
    * @throws {TestingError} `invalid_option` (bad options, no CA for the ID's trust domain, hint
-   *   over 1024 bytes, W-28); {@link SpiffeIdError} for a malformed SPIFFE ID.
+   *   over 1024 bytes, W-28); `SpiffeIdError` for a malformed SPIFFE ID.
    */
   register(options: FakeEntryOptions): FakeEntry {
     this.#checkRunning();

@@ -123,7 +123,7 @@ export class FakeCa {
   /**
    * Creates the CA with a fresh key and certificate (self-signed, or signed by `parent`) and an
    * ES256 JWT key, and publishes them.
-   * @throws {TestingError} `invalid_option` for bad options; {@link SpiffeIdError} for a bad trust domain.
+   * @throws {TestingError} `invalid_option` for bad options; `SpiffeIdError` for a bad trust domain.
    */
   constructor(options: FakeCaOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -207,7 +207,7 @@ export class FakeCa {
    * e.g. `{ uris: [] }`, `{ basicConstraints: { ca: true } }`, `{ keyUsage: null }`,
    * `{ subject: '', sanCritical: false }`, `{ mismatchedPrivateKey: true }`. For a leaf signed by
    * the wrong CA, issue it from another `FakeCa`.
-   * @throws {TestingError} `invalid_option` for bad options; {@link SpiffeIdError} for a bad `id`.
+   * @throws {TestingError} `invalid_option` for bad options; `SpiffeIdError` for a bad `id`.
    */
   issueX509Svid(options: IssueX509SvidOptions): IssuedX509Svid {
     const id = SpiffeId.from(options.id);
@@ -245,7 +245,7 @@ export class FakeCa {
    * Issues a JWT-SVID shaped like SPIRE's: header `{ alg, kid, typ: 'JWT' }`, claims
    * `{ sub, aud, exp, iat }`, 5 minute TTL, ES256 unless `alg` says otherwise. Overrides mint
    * broken tokens (see {@link IssueJwtSvidOptions}).
-   * @throws {TestingError} `invalid_option` for bad options; {@link SpiffeIdError} for a bad `id`.
+   * @throws {TestingError} `invalid_option` for bad options; `SpiffeIdError` for a bad `id`.
    */
   issueJwtSvid(options: IssueJwtSvidOptions): IssuedJwtSvid {
     const id = SpiffeId.from(options.id);

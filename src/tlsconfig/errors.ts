@@ -43,6 +43,7 @@ export type TlsConfigErrorCode =
 export class TlsConfigError extends SpiffeError {
   declare readonly code: TlsConfigErrorCode;
 
+  /** Creates the error with its stable `code`, a message saying what was wrong and where, and an optional `cause`. */
   constructor(code: TlsConfigErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }

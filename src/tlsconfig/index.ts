@@ -44,3 +44,4 @@ export type { JwtSvidAuthOptions, JwtSvidValidator } from './jwt-authenticator.j
 export { jwtSvidAuth, jwtSvidFrom, type JwtSvidMiddleware } from './jwt-middleware.js';
 export { JwtSvidCache, jwtSvidFetch, type JwtSvidCacheOptions } from './jwt-cache.js';
 export { jwtSvidServerInterceptor, jwtSvidFromCall, jwtSvidCallCredentials } from './jwt-grpc.js';
+export type { Logger } from '../internal/logger.js';

@@ -35,6 +35,7 @@ export class WorkloadApiError extends SpiffeError {
   /** The gRPC status code of the failed call, when there was one. */
   readonly grpcCode: number | undefined;
 
+  /** Creates the error with its stable `code`, a message saying what was wrong and where, and an optional `cause`. */
   constructor(code: WorkloadApiErrorCode, message: string, options?: { cause?: unknown; grpcCode?: number }) {
     super(code, message, options);
     this.grpcCode = options?.grpcCode;

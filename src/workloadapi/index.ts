@@ -32,3 +32,4 @@ export {
   type BundleSourceUpdate,
 } from './bundle-source.js';
 export type { WorkloadApiTransport, MessageStream } from './transport.js';
+export type { Logger } from '../internal/logger.js';

@@ -16,6 +16,7 @@ import type {
  * signal given when it was opened both end it; iteration then throws `aborted`.
  */
 export interface MessageStream<T> extends AsyncIterable<T> {
+  /** Ends the stream; iteration then throws `aborted`. */
   cancel(): void;
 }
 
