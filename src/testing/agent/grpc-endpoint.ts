@@ -152,7 +152,13 @@ export class GrpcEndpoint {
     this.#server = undefined;
     if (server === undefined) return;
     await new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.forceShutdown(), SHUTDOWN_GRACE_MS);
+      // After the grace period, cut what is left and return: grpc-js does not promise to call
+      // the tryShutdown callback once forceShutdown has run (a session that never emits 'close'
+      // would otherwise hang stop() for good).
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, SHUTDOWN_GRACE_MS);
       force.unref();
       server.tryShutdown(() => {
         clearTimeout(force);
