@@ -29,6 +29,16 @@ terminal, never with NO_COLOR set. Full guide: docs/cli.md in the @spiffe-ts/sdk
 const SOCKET_HELP =
   'Workload API address: unix:///path/to/agent.sock, tcp://<ip>:<port>, or an absolute socket path (default: $SPIFFE_ENDPOINT_SOCKET)';
 
+/** `--socket`: the Workload API address, for every command that talks to an agent. */
+function socketOption(): Option {
+  return new Option('-s, --socket <address>', SOCKET_HELP);
+}
+
+/** `--timeout` (default 10 s): how long a one-shot command waits for the agent. */
+function timeoutOption(what: string): Option {
+  return new Option('-t, --timeout <duration>', what).argParser(duration('--timeout')).default(10_000, '10s');
+}
+
 /** A commander argument parser for durations (`500ms`, `30s`, `5m`, `1h`). */
 function duration(flag: string) {
   return (value: string): number => {
@@ -101,12 +111,8 @@ function buildProgram(
   fetch
     .command('x509')
     .description('show the X509-SVIDs (ID, hint, expiry, chain) and trust domains; never the private key')
-    .option('-s, --socket <address>', SOCKET_HELP)
-    .addOption(
-      new Option('-t, --timeout <duration>', 'how long to wait for an identity')
-        .argParser(duration('--timeout'))
-        .default(10_000, '10s'),
-    )
+    .addOption(socketOption())
+    .addOption(timeoutOption('how long to wait for an identity'))
     .option('--json', 'print JSON')
     .action(async (options) => setResult(await (await import('./fetch.js')).fetchX509(options, out)));
   fetch
@@ -114,23 +120,15 @@ function buildProgram(
     .description('print a JWT-SVID to stdout (details on stderr, or all in JSON with --json)')
     .requiredOption('-a, --audience <audience>', 'the audience (repeat for extra audiences)', collect)
     .option('--spiffe-id <id>', 'the identity to get a token for, when the workload has several')
-    .option('-s, --socket <address>', SOCKET_HELP)
-    .addOption(
-      new Option('-t, --timeout <duration>', 'how long to wait for the agent')
-        .argParser(duration('--timeout'))
-        .default(10_000, '10s'),
-    )
+    .addOption(socketOption())
+    .addOption(timeoutOption('how long to wait for the agent'))
     .option('--json', 'print JSON (the token included)')
     .action(async (options) => setResult(await (await import('./fetch.js')).fetchJwt(options, out)));
   fetch
     .command('bundles')
     .description('show the X.509 and JWT authorities of every trust domain')
-    .option('-s, --socket <address>', SOCKET_HELP)
-    .addOption(
-      new Option('-t, --timeout <duration>', 'how long to wait for the agent')
-        .argParser(duration('--timeout'))
-        .default(10_000, '10s'),
-    )
+    .addOption(socketOption())
+    .addOption(timeoutOption('how long to wait for the agent'))
     .option('--json', 'print JSON')
     .action(async (options) => setResult(await (await import('./fetch.js')).fetchBundles(options, out)));
 
@@ -143,12 +141,8 @@ function buildProgram(
     )
     .argument('[token]', 'the token, or - for standard input (default; keeps it out of the process list)')
     .requiredOption('-a, --audience <audience>', 'the audience the token must be for')
-    .option('-s, --socket <address>', SOCKET_HELP)
-    .addOption(
-      new Option('-t, --timeout <duration>', 'how long to wait for the agent')
-        .argParser(duration('--timeout'))
-        .default(10_000, '10s'),
-    )
+    .addOption(socketOption())
+    .addOption(timeoutOption('how long to wait for the agent'))
     .option('--json', 'print JSON')
     .action(async (token: string | undefined, options) =>
       setResult(await (await import('./validate.js')).validateJwt(token, options, out, io.stdin)),
