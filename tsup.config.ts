@@ -17,7 +17,9 @@ export default defineConfig({
   dts: true,
   // Shared chunks: a class (SpiffeId, X509Bundle, ...) is one class whichever subpath imports it.
   splitting: true,
-  sourcemap: true,
+  // No source maps: the output is not minified, and maps with sourcesContent were 65% of the
+  // package (docs/decisions.md).
+  sourcemap: false,
   clean: true,
   target: 'node20',
   platform: 'node',

@@ -7,7 +7,8 @@
  *   the entry points are the layers, `src/<layer>/index.ts`, as the package exports them.
  * - `--check`: the same, and typedoc's warnings (an export without a comment, a broken
  *   `{@link}`, a type used in the public API but not exported) fail the run.
- * - `--snippets`: rewrites the code blocks of docs/*.md that follow a marker from their source:
+ * - `--snippets`: rewrites the code blocks of README.md and docs/*.md that follow a marker from
+ *   their source:
  *   `<!-- snippet: examples/x.ts#name -->` (the lines between `// #region name` and
  *   `// #endregion name`, dedented), `<!-- file: path -->` (the whole file) or
  *   `<!-- configmap: path#key -->` (the `data` entry `key` of a ConfigMap in that YAML file).
@@ -45,12 +46,12 @@ async function sourceOf(kind, path, name) {
   return body.map((l) => l.slice(indent)).join('\n');
 }
 
-/** Rewrites the marked code blocks of every docs/*.md; returns how many changed. */
+/** Rewrites the marked code blocks of README.md and every docs/*.md; returns how many changed. */
 async function syncSnippets() {
-  const docsDir = join(root, 'docs');
+  const docs = (await readdir(join(root, 'docs'))).filter((f) => f.endsWith('.md')).sort();
   let changed = 0;
-  for (const name of (await readdir(docsDir)).filter((f) => f.endsWith('.md')).sort()) {
-    const file = join(docsDir, name);
+  for (const name of ['../README.md', ...docs]) {
+    const file = join(root, 'docs', name);
     const text = await readFile(file, 'utf8');
     const lines = text.split('\n');
     const out = [];
