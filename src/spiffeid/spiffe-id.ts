@@ -27,15 +27,17 @@ export type SpiffeIdLike = SpiffeId | string;
  * id.path;             // '/ns/prod/sa/api'
  */
 export class SpiffeId {
+  // The value lives in private fields that only this class writes, once: no code outside it can
+  // change an ID. Instances are not frozen one by one (that cost a third of a parse, and its
+  // garbage); the prototype and the class are (end of this file), so an ID's methods and getters
+  // cannot be replaced or shadowed by assignment. See docs/decisions.md.
   readonly #str: string;
-  readonly #tdEnd: number;
+  /** The trust domain, made on first use (most IDs are only compared). */
   #td: TrustDomain | undefined;
 
-  private constructor(str: string, tdEnd: number, td?: TrustDomain) {
+  private constructor(str: string, td?: TrustDomain) {
     this.#str = str;
-    this.#tdEnd = tdEnd;
     this.#td = td;
-    Object.freeze(this);
   }
 
   /**
@@ -48,7 +50,7 @@ export class SpiffeId {
     if (typeof str === 'string' && str.length <= MAX_ID_BYTES && COMMON_ID_SHAPE.test(str)) {
       let tdEnd = str.indexOf('/', SCHEME.length);
       if (tdEnd === -1) tdEnd = str.length;
-      if (tdEnd - SCHEME.length <= MAX_TRUST_DOMAIN_BYTES) return new SpiffeId(str, tdEnd);
+      if (tdEnd - SCHEME.length <= MAX_TRUST_DOMAIN_BYTES) return new SpiffeId(str);
     }
     return SpiffeId.#scan(str);
   }
@@ -75,7 +77,7 @@ export class SpiffeId {
     }
     const why = pathProblem(str, tdEnd);
     if (why !== undefined) throw new SpiffeIdError('invalid_path', `invalid SPIFFE ID ${quote(str)}: ${why}`);
-    return new SpiffeId(str, tdEnd);
+    return new SpiffeId(str);
   }
 
   /**
@@ -112,7 +114,7 @@ export class SpiffeId {
         `SPIFFE ID would be ${str.length} bytes, longer than the ${MAX_ID_BYTES}-byte limit (ID-14)`,
       );
     }
-    return new SpiffeId(str, SCHEME.length + td.name.length, td);
+    return new SpiffeId(str, td);
   }
 
   /** Recognises SpiffeId values from any copy of this package (ESM and CJS builds alike). */
@@ -127,12 +129,18 @@ export class SpiffeId {
 
   /** The trust domain this ID belongs to. */
   get trustDomain(): TrustDomain {
-    return (this.#td ??= TrustDomain.fromValidName(this.#str.slice(SCHEME.length, this.#tdEnd)));
+    return (this.#td ??= TrustDomain.fromValidName(this.#str.slice(SCHEME.length, this.#tdEnd())));
   }
 
   /** The path: `''` for the trust domain's own ID, else `/seg/...` (case-sensitive). */
   get path(): string {
-    return this.#str.slice(this.#tdEnd);
+    return this.#str.slice(this.#tdEnd());
+  }
+
+  /** Where the trust domain name ends: the first `/` after the scheme, or the end. */
+  #tdEnd(): number {
+    const end = this.#str.indexOf('/', SCHEME.length);
+    return end === -1 ? this.#str.length : end;
   }
 
   /** Whether this ID belongs to `trustDomain`. */
@@ -146,7 +154,9 @@ export class SpiffeId {
    */
   equals(other: SpiffeIdLike | null | undefined): boolean {
     if (typeof other === 'string') return this.#str === other;
-    return other instanceof SpiffeId && this.#str === other.toString();
+    if (!(other instanceof SpiffeId)) return false;
+    // A copy of this class from the other build (ESM/CJS) has no #str this class can read.
+    return this.#str === (#str in other ? other.#str : (other as { toString(): string }).toString());
   }
 
   /** A new ID with `path` appended (`/a` + `/b` → `/a/b`). @throws {SpiffeIdError} */
@@ -186,6 +196,9 @@ export class SpiffeId {
     return `SpiffeId(${this.#str})`;
   }
 }
+
+Object.freeze(SpiffeId.prototype);
+Object.freeze(SpiffeId);
 
 /** The `invalid_scheme` or `empty` error for a string that does not start with `spiffe://` (ID-1). */
 function schemeError(str: string): SpiffeIdError {

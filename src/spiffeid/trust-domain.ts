@@ -13,11 +13,11 @@ const BRAND = Symbol.for('@spiffe-ts/sdk:TrustDomain');
  * TrustDomain.parse('spiffe://example.org/ns/prod').name;      // 'example.org'
  */
 export class TrustDomain {
+  // Immutable as SpiffeId is: private state written once, the prototype and the class frozen.
   readonly #name: string;
 
   private constructor(name: string) {
     this.#name = name;
-    Object.freeze(this);
   }
 
   /**
@@ -83,7 +83,9 @@ export class TrustDomain {
    */
   equals(other: TrustDomain | string | null | undefined): boolean {
     if (typeof other === 'string') return this.#name === other;
-    return other instanceof TrustDomain && this.#name === other.name;
+    if (!(other instanceof TrustDomain)) return false;
+    // A copy of this class from the other build (ESM/CJS) has no #name this class can read.
+    return this.#name === (#name in other ? other.#name : (other as { name: string }).name);
   }
 
   /** The name. */
@@ -101,3 +103,6 @@ export class TrustDomain {
     return `TrustDomain(${this.#name})`;
   }
 }
+
+Object.freeze(TrustDomain.prototype);
+Object.freeze(TrustDomain);

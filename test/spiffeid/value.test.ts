@@ -104,12 +104,14 @@ describe('string and JSON forms', () => {
 });
 
 describe('immutability', () => {
-  it('SpiffeId and TrustDomain are frozen', () => {
-    const id = SpiffeId.parse(ID);
-    expect(Object.isFrozen(id)).toBe(true);
-    expect(Object.isFrozen(id.trustDomain)).toBe(true);
-    expect(Object.isFrozen(SpiffeId.fromSegments('td', 'a'))).toBe(true);
-    expect(Object.isFrozen(TrustDomain.parse('td'))).toBe(true);
+  it('the classes and their prototypes are frozen: no method or getter can be replaced', () => {
+    expect(Object.isFrozen(SpiffeId)).toBe(true);
+    expect(Object.isFrozen(SpiffeId.prototype)).toBe(true);
+    expect(Object.isFrozen(TrustDomain)).toBe(true);
+    expect(Object.isFrozen(TrustDomain.prototype)).toBe(true);
+    expect(() => {
+      (SpiffeId as unknown as { parse: () => string }).parse = () => 'spiffe://evil.org';
+    }).toThrow(TypeError);
   });
 
   it('assigning to an ID or trust domain throws (strict mode) and changes nothing', () => {
@@ -122,17 +124,25 @@ describe('immutability', () => {
       (id as unknown as { toString: () => string }).toString = () => 'spiffe://evil.org';
     }).toThrow(TypeError);
     expect(() => {
-      (id as unknown as { extra: number }).extra = 1;
+      (id as unknown as { trustDomain: TrustDomain }).trustDomain = TrustDomain.parse('evil.org');
     }).toThrow(TypeError);
     expect(() => {
       (td as unknown as { name: string }).name = 'evil.org';
     }).toThrow(TypeError);
-    expect(() => {
-      (td as unknown as { extra: number }).extra = 1;
-    }).toThrow(TypeError);
     expect(id.toString()).toBe(ID);
     expect(id.path).toBe('/ns/prod/sa/api');
     expect(td.name).toBe('example.org');
+  });
+
+  it('a method shadowed on an instance (defineProperty) does not change how IDs compare', () => {
+    const id = SpiffeId.parse(ID);
+    const other = SpiffeId.parse('spiffe://example.org/other');
+    Object.defineProperty(other, 'toString', { value: () => ID });
+    const td = TrustDomain.parse('other.org');
+    Object.defineProperty(td, 'name', { value: 'example.org' });
+    expect(id.equals(other)).toBe(false);
+    expect(id.trustDomain.equals(td)).toBe(false);
+    expect(id.equals(SpiffeId.parse(ID))).toBe(true);
   });
 
   it('builders return new IDs and leave the original unchanged', () => {
