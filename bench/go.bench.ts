@@ -28,7 +28,8 @@ import {
 import { buildGoBench, compareWithGo, type GoBenchFixture } from './go/compare.js';
 import type { Benchmark, BenchFn, ExtraRow } from './harness.js';
 
-const fixture: GoBenchFixture = {
+/** The inputs go-spiffe gets, the same as the SDK's (tlsconfig.bench.ts adds its handshake SVIDs). */
+export const goFixture: GoBenchFixture = {
   id: ID,
   trustDomain: TD,
   chain: [leaf.der, inter.der],
@@ -40,9 +41,14 @@ const fixture: GoBenchFixture = {
 };
 
 /** The extra row: go-spiffe's ops/s, and the SDK's ÷ go-spiffe's, measured taking turns. */
-function goSpiffe(key: string, goCall: string, subject: BenchFn): () => Promise<ExtraRow | undefined> {
+export function goSpiffe(
+  key: string,
+  goCall: string,
+  subject: BenchFn,
+  fixture: () => GoBenchFixture = () => goFixture,
+): () => Promise<ExtraRow | undefined> {
   return async () => {
-    const c = compareWithGo(fixture, key, subject.fn);
+    const c = compareWithGo(fixture(), key, subject.fn);
     if (c === undefined) return undefined;
     return {
       name: `go-spiffe ${c.goSpiffe}: ${goCall}`,
@@ -52,8 +58,11 @@ function goSpiffe(key: string, goCall: string, subject: BenchFn): () => Promise<
   };
 }
 
+/** Whether go-spiffe can be measured here (Go installed, the program built). */
+export const goAvailable = buildGoBench();
+
 /** Empty when Go is not installed (or its build fails): the comparison is optional. */
-export const benchmarks: Benchmark[] = buildGoBench()
+export const benchmarks: Benchmark[] = goAvailable
   ? [
       {
         name: 'vs go-spiffe: ID parse',

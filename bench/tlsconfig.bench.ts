@@ -21,6 +21,8 @@ import {
   mtlsClientOptions,
   mtlsServerOptions,
 } from '../src/tlsconfig/index.js';
+import { goAvailable, goFixture, goSpiffe } from './go.bench.js';
+import type { GoBenchFixture } from './go/compare.js';
 import type { Benchmark } from './harness.js';
 
 const ROLE = 'tlsconfig-handshakes';
@@ -38,11 +40,20 @@ async function serve(flag: Int32Array): Promise<void> {
   );
   const ca = [...root.rootCertificates(), ...other.rootCertificates()].map((c) => c.toString());
   const handshakes = new Map<Kind, () => Promise<void>>();
+  let goSvids: GoBenchFixture['handshake'];
   for (const chained of [false, true]) {
     const issuer = chained ? root.intermediate() : root;
     const serverSvid = issuer.issueX509Svid({ id: SERVER });
     const clientSvid = issuer.issueX509Svid({ id: CLIENT });
     const pem = (s: typeof serverSvid) => ({ cert: s.certificatesPem, key: s.privateKeyPem });
+    const der = (s: typeof serverSvid) => ({ chain: s.certificates.map((c) => c.raw), key: s.privateKeyDer });
+    if (!chained) {
+      goSvids = {
+        server: der(serverSvid),
+        client: der(clientSvid),
+        roots: root.rootCertificates().map((c) => c.raw),
+      };
+    }
 
     const plainServer = tls.createServer(
       { ...pem(serverSvid), ca, requestCert: true, rejectUnauthorized: true },
@@ -83,7 +94,7 @@ async function serve(flag: Int32Array): Promise<void> {
       () => signal(flag, 2),
     );
   });
-  parentPort!.postMessage('ready');
+  parentPort!.postMessage({ ready: true, goSvids });
 }
 
 async function listen(server: tls.Server): Promise<number> {
@@ -114,6 +125,8 @@ if (!isMainThread && (workerData as { role?: string } | null)?.role === ROLE) {
 
 /** Main side: a synchronous "one handshake" function per kind, backed by the worker. */
 let worker: Worker | undefined;
+/** The leaf SVIDs and roots of the 'spiffe' handshakes, for go-spiffe's side of the comparison. */
+let handshakeSvids: GoBenchFixture['handshake'];
 const flag = new Int32Array(new SharedArrayBuffer(4));
 
 async function start(): Promise<void> {
@@ -122,8 +135,11 @@ async function start(): Promise<void> {
   const tsx = import.meta.resolve('tsx/esm/api');
   const code = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(import.meta.url)}); });`;
   worker = new Worker(code, { eval: true, workerData: { role: ROLE, flag } });
-  const [message] = (await once(worker, 'message')) as [string];
-  if (message !== 'ready') throw new Error(`tlsconfig bench worker: ${message}`);
+  const [message] = (await once(worker, 'message')) as [
+    { ready?: boolean; goSvids: GoBenchFixture['handshake'] },
+  ];
+  if (message.ready !== true) throw new Error(`tlsconfig bench worker: ${String(message)}`);
+  handshakeSvids = message.goSvids;
   worker.unref();
 }
 
@@ -137,16 +153,30 @@ function run(kind: Kind): () => number {
   };
 }
 
+const spiffeHandshake = {
+  name: 'SDK guarded server + connect(): SPIFFE verification and authorization on both sides',
+  fn: run('spiffe'),
+};
+
 export const benchmarks: Benchmark[] = [
   {
     name: 'tlsconfig: mTLS handshakes (leaf SVIDs)',
     setup: start,
-    subject: {
-      name: 'SDK guarded server + connect(): SPIFFE verification and authorization on both sides',
-      fn: run('spiffe'),
-    },
+    subject: spiffeHandshake,
     baseline: { name: 'plain Node TLS, ca = both roots, OpenSSL verification only', fn: run('plain') },
     target: { ratio: 0.8, description: 'at least 0.8x the handshake rate of plain Node TLS' },
+    // go-spiffe's tlsconfig server and client in one Go process on one core (GOMAXPROCS=1).
+    extra: goAvailable
+      ? goSpiffe(
+          'mtls-handshake',
+          'tlsconfig.MTLSServerConfig + MTLSClientConfig, GOMAXPROCS=1',
+          spiffeHandshake,
+          () => ({
+            ...goFixture,
+            handshake: handshakeSvids,
+          }),
+        )
+      : undefined,
   },
   {
     name: 'tlsconfig: mTLS handshakes (leaf + intermediate)',

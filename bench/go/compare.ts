@@ -22,6 +22,18 @@ export interface GoBenchFixture {
   jwtKeyId: string;
   /** DER SubjectPublicKeyInfo of the JWT key. */
   jwtKeySpki: Uint8Array;
+  /** The SVIDs and roots of an mTLS handshake (adds go-spiffe's `mtls-handshake`). */
+  handshake?: {
+    server: GoBenchSvid;
+    client: GoBenchSvid;
+    roots: Uint8Array[];
+  };
+}
+
+/** One side's X509-SVID: chain (leaf first, DER) and PKCS#8 DER private key. */
+export interface GoBenchSvid {
+  chain: Uint8Array[];
+  key: Uint8Array;
 }
 
 /** What the Go program prints. */
@@ -55,6 +67,7 @@ export function buildGoBench(): boolean {
 }
 
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+const svid64 = (svid: GoBenchSvid) => ({ chain: svid.chain.map(base64), key: base64(svid.key) });
 
 /** Runs go-spiffe benchmarks on `fixture`: `only` one of them, each measured for `ms`. */
 export function runGoBench(fixture: GoBenchFixture, only?: string, ms = 1000): GoBenchResult | undefined {
@@ -63,6 +76,11 @@ export function runGoBench(fixture: GoBenchFixture, only?: string, ms = 1000): G
     chain: fixture.chain.map(base64),
     root: base64(fixture.root),
     jwtKeySpki: base64(fixture.jwtKeySpki),
+    handshake: fixture.handshake && {
+      server: svid64(fixture.handshake.server),
+      client: svid64(fixture.handshake.client),
+      roots: fixture.handshake.roots.map(base64),
+    },
   });
   const args = ['-ms', String(ms), ...(only === undefined ? [] : ['-only', only])];
   try {

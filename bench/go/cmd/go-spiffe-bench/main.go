@@ -5,6 +5,8 @@
 //	id-parse      spiffeid.FromString(id)
 //	x509-verify   x509svid.ParseAndVerify([leaf, intermediate], bundle of the root)
 //	jwt-validate  jwtsvid.ParseAndValidate(token, JWT bundle, [audience])
+//	mtls-handshake  a full mTLS handshake between go-spiffe's tlsconfig server and client
+//	                (handshake.go; only when the fixture has "handshake"; GOMAXPROCS=1)
 //
 // Each figure is measured the way bench/go/compare.ts measures the SDK (measureOps): batches grow
 // until one batch takes -ms milliseconds (default 1000), and that batch's rate is the figure.
@@ -39,6 +41,8 @@ type fixture struct {
 	Audience    string   `json:"audience"`
 	JWTKeyID    string   `json:"jwtKeyId"`
 	JWTKeySPKI  []byte   `json:"jwtKeySpki"` // DER SubjectPublicKeyInfo
+	// Handshake, when present, adds mtls-handshake (handshake.go).
+	Handshake *handshakeFixture `json:"handshake,omitempty"`
 }
 
 type result struct {
@@ -64,7 +68,13 @@ func main() {
 		if *only != "" && name != *only {
 			continue
 		}
+		procs := runtime.GOMAXPROCS(0)
+		if name == "mtls-handshake" {
+			// Client and server on one core, as the SDK's are on Node's event loop.
+			runtime.GOMAXPROCS(1)
+		}
 		ops, err := measure(fn, time.Duration(*ms)*time.Millisecond)
+		runtime.GOMAXPROCS(procs)
 		if err != nil {
 			die(fmt.Errorf("%s: %w", name, err))
 		}
@@ -111,7 +121,7 @@ func benchmarks(f fixture) (map[string]func() error, error) {
 	}
 	jwtBundles := jwtbundle.NewSet(jwtbundle.FromJWTAuthorities(td, map[string]crypto.PublicKey{f.JWTKeyID: key}))
 	audience := []string{f.Audience}
-	return map[string]func() error{
+	benches := map[string]func() error{
 		"id-parse": func() error {
 			_, err := spiffeid.FromString(f.ID)
 			return err
@@ -124,7 +134,15 @@ func benchmarks(f fixture) (map[string]func() error, error) {
 			_, err := jwtsvid.ParseAndValidate(f.Token, jwtBundles, audience)
 			return err
 		},
-	}, nil
+	}
+	if f.Handshake != nil {
+		handshake, err := handshakeBench(td, f.Handshake)
+		if err != nil {
+			return nil, err
+		}
+		benches["mtls-handshake"] = handshake
+	}
+	return benches, nil
 }
 
 func goSpiffeVersion() string {
