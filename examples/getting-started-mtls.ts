@@ -65,7 +65,7 @@ try {
   );
   await fetch(url, { dispatcher: asFrontend } as RequestInit).then(
     () => console.log('frontend was served: unexpected'),
-    (error: Error) => console.log(`frontend <- refused (${error.message})`),
+    (error: Error) => console.log(`frontend <- refused: ${error.message}, ${String(error.cause)}`),
   );
   // #endregion refused
 

@@ -107,11 +107,11 @@ export function withoutRegions(path: string): string {
 
 /**
  * Whether the prose before a fragment labels it: `Fragment of [examples/x.ts](../examples/x.ts)`
- * (the link text may be in backticks), so that a reader knows where the complete program is.
+ * (or `fragment of`; the link text may be in backticks), so that a reader knows where the complete program is.
  */
 export function labelsFragment(before: string, path: string): boolean {
   const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`Fragment of \\[\`?${escaped}\`?\\]\\(\\.\\./${escaped}\\)`).test(before);
+  return new RegExp(`[Ff]ragment of\\s+\\[\`?${escaped}\`?\\]\\(\\.\\./${escaped}\\)`).test(before);
 }
 
 /** The names of the regions of a file. */
