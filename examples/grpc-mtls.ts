@@ -92,7 +92,7 @@ try {
     grpcChannelCredentials(mtlsClientOptions(batch, batch, authorizeMemberOf('example.org'))),
   );
   await call(intruder).then(
-    () => console.log('batch was served (unexpected)'),
+    () => Promise.reject(new Error('batch was served: the authorizer must refuse it')),
     (error: grpc.ServiceError) => console.log(`batch -> ${grpc.status[error.code]}`),
   );
   intruder.close();
