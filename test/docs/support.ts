@@ -35,7 +35,6 @@ export const PENDING_PAGES: readonly string[] = [
   'jwt-auth.md',
   'svid.md',
   'testing.md',
-  'workloadapi.md',
 ];
 
 /** The languages of TypeScript and JavaScript code blocks. */
