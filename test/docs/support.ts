@@ -32,7 +32,6 @@ export const PAGES = readdirSync(join(repoRoot, 'docs'))
 export const PENDING_PAGES: readonly string[] = [
   'bundle.md',
   'federation.md',
-  'jwt-auth.md',
   'svid.md',
   'testing.md',
 ];
