@@ -33,7 +33,6 @@ export const PENDING_PAGES: readonly string[] = [
   'bundle.md',
   'federation.md',
   'svid.md',
-  'testing.md',
 ];
 
 /** The languages of TypeScript and JavaScript code blocks. */
