@@ -31,7 +31,6 @@ export const PAGES = readdirSync(join(repoRoot, 'docs'))
  */
 export const PENDING_PAGES: readonly string[] = [
   'bundle.md',
-  'federation.md',
   'svid.md',
 ];
 
