@@ -24,15 +24,6 @@ export const PAGES = readdirSync(join(repoRoot, 'docs'))
   .filter((f) => f.endsWith('.md'))
   .sort();
 
-/**
- * Pages whose TypeScript blocks are not all complete programs or labelled fragments yet (issue
- * #12 item 3, still to do): test/examples/docs-blocks.test.ts lists their unmarked blocks as
- * to-do instead of running them. Take a page off once its blocks run.
- */
-export const PENDING_PAGES: readonly string[] = [
-  'svid.md',
-];
-
 /** The languages of TypeScript and JavaScript code blocks. */
 export const CODE_LANGS = new Set(['ts', 'typescript', 'js', 'javascript', 'mjs', 'tsx']);
 
