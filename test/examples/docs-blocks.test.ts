@@ -11,7 +11,8 @@
  *   ones) against the package's .d.ts files, in strict mode;
  * - every unmarked block runs with `node --import tsx` (TypeScript) or plain `node`
  *   (JavaScript) and must exit 0. The `complete:` blocks are examples, which
- *   test/examples/examples.test.ts runs.
+ *   test/examples/examples.test.ts runs with tsx; those labelled `js` run here with plain `node`
+ *   too, as .mjs files.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -45,7 +46,9 @@ const programs: Program[] = PAGES.flatMap((doc) =>
         file: `${doc.replace(/\.md$/, '')}-${b.line}.${typescript ? 'mts' : 'mjs'}`,
         content: `${b.content}\n`,
         typescript,
-        runs: b.marker === undefined,
+        // A complete: block is an example, which examples.test.ts runs with tsx; one labelled as
+        // JavaScript is also run here as a plain .mjs file, as it says.
+        runs: b.marker === undefined || !typescript,
       };
     }),
 );
