@@ -25,6 +25,8 @@ import {
 } from '@spiffe-ts/sdk/tlsconfig';
 import { JwtSource, X509Source } from '@spiffe-ts/sdk/workloadapi';
 
+// #region setup
+// The fake agent plays SPIRE: one socket per pod, each pod gets spiffe://example.org/ns/<ns>/sa/<sa>.
 const agent = await FakeAgent.start({ ca: new FakeCa({ trustDomain: 'example.org' }) });
 agent.register({
   spiffeId: 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}',
@@ -40,6 +42,7 @@ const [frontendJwt, frontendX509, apiServerJwt, apiServerX509] = await Promise.a
   JwtSource.create({ clientOptions: apiServer, timeoutMs: 10_000 }),
   X509Source.create({ clientOptions: apiServer, timeoutMs: 10_000 }),
 ]);
+// #endregion setup
 process.env.PORT = '0'; // any free port, so that the example runs anywhere
 
 try {

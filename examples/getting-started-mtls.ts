@@ -64,8 +64,8 @@ try {
     mtlsClientOptions(frontendSource, frontendSource, authorizeId(database)),
   );
   await fetch(url, { dispatcher: asFrontend } as RequestInit).then(
-    () => console.log('frontend was served: unexpected'),
-    (error: Error) => console.log(`frontend <- refused (${error.message})`),
+    () => Promise.reject(new Error('frontend was served: the authorizer must refuse it')),
+    (error: Error) => console.log(`frontend <- refused: ${error.message}, ${String(error.cause)}`),
   );
   // #endregion refused
 

@@ -10,6 +10,7 @@
  *
  * Run: npx tsx examples/getting-started-service.ts
  */
+// #region service
 import http from 'node:http';
 import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +29,6 @@ import {
 } from '@spiffe-ts/sdk/tlsconfig';
 import { JwtSource, X509Source } from '@spiffe-ts/sdk/workloadapi';
 
-// #region service
 /** Starts api-server; resolves once it listens, with its servers and a function that stops it. */
 export async function startApiServer(env: NodeJS.ProcessEnv = process.env) {
   // Its identity, from the SPIRE agent behind SPIFFE_ENDPOINT_SOCKET; both follow rotation.

@@ -65,7 +65,7 @@ try {
   // batch is a valid SVID of example.org, but database does not authorize it.
   const batchAgent = createHttpsAgent(mtlsClientOptions(batch, batch, authorizeId(DATABASE)));
   await get(url, batchAgent).then(
-    () => console.log('batch was served (unexpected)'),
+    () => Promise.reject(new Error('batch was served: the authorizer must refuse it')),
     () => console.log('batch       -> refused'),
   );
 

@@ -9,10 +9,12 @@
  *   `{@link}`, a type used in the public API but not exported) fail the run.
  * - `--snippets`: rewrites the code blocks of README.md and docs/*.md that follow a marker from
  *   their source:
- *   `<!-- snippet: examples/x.ts#name -->` (the lines between `// #region name` and
- *   `// #endregion name`, dedented), `<!-- file: path -->` (the whole file) or
- *   `<!-- configmap: path#key -->` (the `data` entry `key` of a ConfigMap in that YAML file).
- *   test/docs/snippets.test.ts fails when a block and its source differ.
+ *   `<!-- complete: examples/x.ts -->` (the whole example, a complete program, without its
+ *   `// #region` and `// #endregion` lines), `<!-- snippet: examples/x.ts#name -->` (a fragment:
+ *   the lines between `// #region name` and `// #endregion name`, dedented),
+ *   `<!-- file: path -->` (the whole file) or `<!-- configmap: path#key -->` (the `data` entry
+ *   `key` of a ConfigMap in that YAML file). test/docs/snippets.test.ts fails when a block and its
+ *   source differ; docs/README.md ("Code in these docs") says which blocks are complete.
  *
  * Exit codes: 0 done; 1 typedoc failed (or warned, with --check), or a marker's source is missing.
  */
@@ -21,12 +23,20 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const MARKER = /^<!-- (snippet|file|configmap): (\S+?)(?:#(\S+))? -->$/;
+const MARKER = /^<!-- (snippet|complete|file|configmap): (\S+?)(?:#(\S+))? -->$/;
+const REGION_LINE = /^\s*\/\/ #(end)?region\b.*$/;
 
 /** The text a marker stands for. @throws when the source or the region is missing. */
 async function sourceOf(kind, path, name) {
   const text = await readFile(join(root, path), 'utf8');
   if (kind === 'file') return text.replace(/\n+$/, '');
+  if (kind === 'complete') {
+    return text
+      .split('\n')
+      .filter((l) => !REGION_LINE.test(l))
+      .join('\n')
+      .replace(/\n+$/, '');
+  }
   if (kind === 'configmap') {
     const { parseAllDocuments } = await import('yaml');
     for (const doc of parseAllDocuments(text)) {

@@ -1,5 +1,5 @@
 /** Reading the docs, the examples and the manifests, for the tests of test/docs. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IObjectMeta } from '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta';
@@ -19,9 +19,21 @@ export const GUIDES = [
   'migrating-from-go-spiffe.md',
 ];
 
-/** A marker before a code block: where its content comes from. */
+/** Every page of docs/ (docs/api/ is generated and not a page). */
+export const PAGES = readdirSync(join(repoRoot, 'docs'))
+  .filter((f) => f.endsWith('.md'))
+  .sort();
+
+/** The languages of TypeScript and JavaScript code blocks. */
+export const CODE_LANGS = new Set(['ts', 'typescript', 'js', 'javascript', 'mjs', 'tsx']);
+
+/**
+ * A marker before a code block: where its content comes from. `complete` is a whole example file
+ * shown as a complete program (its `// #region` lines left out); `snippet` a region of a file,
+ * shown as a fragment; `file` and `configmap` a configuration file or a ConfigMap entry.
+ */
 export interface Marker {
-  kind: 'snippet' | 'file' | 'configmap';
+  kind: 'snippet' | 'complete' | 'file' | 'configmap';
   path: string;
   name: string | undefined;
 }
@@ -33,9 +45,11 @@ export interface CodeBlock {
   lang: string;
   content: string;
   marker: Marker | undefined;
+  /** The Markdown between the previous code block (or the start of the page) and this one. */
+  before: string;
 }
 
-const MARKER = /^<!-- (snippet|file|configmap): (\S+?)(?:#(\S+))? -->$/;
+const MARKER = /^<!-- (snippet|complete|file|configmap): (\S+?)(?:#(\S+))? -->$/;
 
 /** A file of the repository, as text. */
 export function read(path: string): string {
@@ -46,6 +60,7 @@ export function read(path: string): string {
 export function codeBlocks(markdown: string): CodeBlock[] {
   const lines = markdown.split('\n');
   const blocks: CodeBlock[] = [];
+  let previous = 0;
   for (let i = 0; i < lines.length; i++) {
     const open = /^```(\S*)$/.exec(lines[i]!);
     if (open === null) continue;
@@ -57,8 +72,10 @@ export function codeBlocks(markdown: string): CodeBlock[] {
       lang: open[1]!,
       content: lines.slice(i + 1, close).join('\n'),
       marker: m === null ? undefined : { kind: m[1] as Marker['kind'], path: m[2]!, name: m[3] },
+      before: lines.slice(previous, i).join('\n'),
     });
     i = close;
+    previous = close + 1;
   }
   return blocks;
 }
@@ -74,6 +91,27 @@ export function region(path: string, name: string): string {
   const body = lines.slice(start + 1, end);
   const indent = Math.min(...body.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
   return body.map((l) => l.slice(indent)).join('\n');
+}
+
+/** A region line: `// #region name` or `// #endregion [name]`. */
+const REGION_LINE = /^\s*\/\/ #(end)?region\b.*$/;
+
+/** A file of the repository without its region lines, as a `complete` marker shows it. */
+export function withoutRegions(path: string): string {
+  return read(path)
+    .split('\n')
+    .filter((l) => !REGION_LINE.test(l))
+    .join('\n')
+    .replace(/\n+$/, '');
+}
+
+/**
+ * Whether the prose before a fragment labels it: `Fragment of [examples/x.ts](../examples/x.ts)`
+ * (or `fragment of`; the link text may be in backticks), so that a reader knows where the complete program is.
+ */
+export function labelsFragment(before: string, path: string): boolean {
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`[Ff]ragment of\\s+\\[\`?${escaped}\`?\\]\\(\\.\\./${escaped}\\)`).test(before);
 }
 
 /** The names of the regions of a file. */
@@ -142,6 +180,7 @@ export function configMapFile(path: string, key: string): string {
 /** The text a marker stands for (trailing newlines left out, as in a code block). */
 export function markerSource(marker: Marker): string {
   if (marker.kind === 'snippet') return region(marker.path, marker.name!);
+  if (marker.kind === 'complete') return withoutRegions(marker.path);
   if (marker.kind === 'file') return read(marker.path).replace(/\n+$/, '');
   return configMapFile(marker.path, marker.name!).replace(/\n+$/, '');
 }
