@@ -17,8 +17,10 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * - `spiffe`: a SPIFFE bundle (Trust Domain and Bundle §4): keys without `use`, or with another
  *   `use`, are ignored (B-6, B-10, A-17).
  * - `jwt`: a JWKS of JWT authorities, as the Workload API sends (JWT-SVID §6.2, J-16): keys with
- *   `use: "jwt-svid"` or with no `use` at all (the Workload API's JWKS carry none, A-10) are JWT
- *   authorities; keys with any other `use` are ignored.
+ *   `use: "jwt-svid"` are JWT authorities, keys with any other `use` are ignored (J-16, A-17).
+ *   Keys with no `use` are JWT authorities only in a set where no key has a `use`: SPIRE's and
+ *   go-spiffe's JWKS carry none (A-10). A set that labels its keys is read as a SPIFFE bundle is,
+ *   and an unlabeled key in it is ignored (B-10): it was not published for JWT-SVIDs.
  */
 export type KeySetProfile = 'spiffe' | 'jwt';
 
@@ -69,6 +71,9 @@ export function readKeySet(doc: JsonValue, where: string, profile: KeySetProfile
   }
   if (!Array.isArray(keys)) throw new BundleError('invalid_jwks', `${where}: "keys" is not an array`);
   const out: KeySetContents = { document: doc, x509: [], jwt: new Map() };
+  // B-10 in the `jwt` profile: a key without `use` counts only when no key of the set has one.
+  const unlabeledAreJwt =
+    profile === 'jwt' && !keys.some((jwk) => isJsonObject(jwk) && member(jwk, 'use') !== undefined);
   keys.forEach((jwk, i) => {
     const at = `${where}: key ${i}`;
     if (!isJsonObject(jwk)) throw new BundleError('invalid_jwks', `${at} is not a JSON object`);
@@ -78,15 +83,15 @@ export function readKeySet(doc: JsonValue, where: string, profile: KeySetProfile
     if (use === USE_X509_SVID && profile === 'spiffe') {
       const cert = readX509Authority(jwk, at);
       if (cert) out.x509.push(cert);
-    } else if (use === USE_JWT_SVID || (use === undefined && profile === 'jwt')) {
+    } else if (use === USE_JWT_SVID || (use === undefined && unlabeledAreJwt)) {
       const kid = readKeyId(jwk, at);
       if (out.jwt.has(kid)) {
         throw new BundleError('duplicate_key_id', `${at}: the key ID ${quote(kid)} is already used`);
       }
       out.jwt.set(kid, importJwk(jwk, at));
     }
-    // Any other use (wit-svid, sig, a wrong-case value, none in a SPIFFE bundle) is ignored:
-    // B-6, B-10, B-11, A-17.
+    // Any other use (wit-svid, sig, a wrong-case value; none in a SPIFFE bundle or in a JWKS
+    // that labels its keys) is ignored: B-6, B-10, B-11, A-17.
   });
   return out;
 }

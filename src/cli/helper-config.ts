@@ -26,6 +26,8 @@ export interface HealthSpec {
 export interface HelperConfig {
   socket: string | undefined;
   outDir: string;
+  /** Mode of the output folder when the helper creates it (an existing folder is left as it is). */
+  outDirMode: number;
   svidFile: string;
   keyFile: string;
   bundleFile: string;
@@ -52,6 +54,7 @@ export interface HelperFlags {
   config?: string;
   socket?: string;
   out?: string;
+  dirMode?: string;
   svidFile?: string;
   keyFile?: string;
   bundleFile?: string;
@@ -138,6 +141,7 @@ export async function helperConfig(flags: HelperFlags): Promise<HelperConfig> {
   const config: HelperConfig = {
     socket: pick(flags.socket, 'agent_address', str),
     outDir: resolve(outDir),
+    outDirMode: dirMode(flags.dirMode ?? '0700'),
     svidFile: fileName(pick(flags.svidFile, 'svid_file_name', str) ?? 'svid.pem', '--svid-file'),
     keyFile: fileName(pick(flags.keyFile, 'svid_key_file_name', str) ?? 'svid_key.pem', '--key-file'),
     bundleFile: fileName(
@@ -376,6 +380,21 @@ function mode(value: string, what: string): number {
     throw new CliError('usage', `${what} ${JSON.stringify(value)} is not an octal file mode such as "0600"`);
   }
   return parseInt(value, 8);
+}
+
+/**
+ * The mode of a created output folder: the owner needs rwx (the helper writes into it), and
+ * nobody else may write (they could swap the key or the bundle), so 0700 up to 0755.
+ */
+function dirMode(value: string): number {
+  const bits = mode(value, '--dir-mode');
+  if ((bits & 0o700) !== 0o700 || (bits & 0o022) !== 0) {
+    throw new CliError(
+      'usage',
+      `--dir-mode ${JSON.stringify(value)} must give the owner rwx and nobody else write, e.g. 0700 or 0755`,
+    );
+  }
+  return bits;
 }
 
 function optionalSignal(value: string | undefined): NodeJS.Signals | undefined {

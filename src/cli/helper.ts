@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Logger } from '../internal/logger.js';
 import type { X509Svid } from '../svid/index.js';
 import { WorkloadApiError, X509Source, type X509Context } from '../workloadapi/index.js';
@@ -29,6 +30,34 @@ interface HelperState {
 }
 
 /**
+ * Creates the output folder (and missing parents) with exactly `mode`, whatever the umask: mkdir
+ * applies the umask, which only removes bits, so the folder is never more open than `mode`, and
+ * chmod then sets the bits the umask removed. A folder that exists is left as it is.
+ *
+ * @throws {CliError} `write_failed` when it cannot be created.
+ */
+async function createOutDir(outDir: string, mode: number): Promise<void> {
+  try {
+    const first = await mkdir(outDir, { recursive: true, mode });
+    if (first === undefined) return;
+    const created: string[] = [];
+    for (let dir = outDir; dir.length >= first.length; dir = dirname(dir)) {
+      created.push(dir);
+      if (dir === first) break;
+    }
+    for (const dir of created.reverse()) await chmod(dir, mode);
+  } catch (cause) {
+    throw new CliError(
+      'write_failed',
+      `cannot create the output folder ${outDir}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/**
  * `spiffe helper`: the spiffe-helper equivalent. Writes the X509-SVID, its key and the bundle
  * (and JWT-SVIDs) into `--out`, atomically, on every rotation, then reloads the workload (see
  * {@link Reloader}). `--once` writes and exits (init containers): exit 3 when no identity
@@ -37,17 +66,7 @@ interface HelperState {
  */
 export async function helper(flags: HelperFlags, out: Output, stop: StopSignal): Promise<ExitCodeValue> {
   const config = await helperConfig(flags);
-  try {
-    await mkdir(config.outDir, { recursive: true });
-  } catch (cause) {
-    throw new CliError(
-      'write_failed',
-      `cannot create the output folder ${config.outDir}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
+  await createOutDir(config.outDir, config.outDirMode);
   const log = new HelperLog(out, config.json);
   let starting = true;
   const logger: Logger = {

@@ -193,6 +193,10 @@ function buildProgram(
     .option('-c, --config <file>', 'JSON config file with spiffe-helper key names (flags override it)')
     .option('-s, --socket <address>', `${SOCKET_HELP} [agent_address]`)
     .option('-o, --out <dir>', 'folder to write the files into; created if missing [cert_dir]')
+    .option(
+      '--dir-mode <octal>',
+      'mode of the --out folder when the helper creates it: 0700 (default), or 0755 for files another user reads',
+    )
     .option('--svid-file <name>', 'certificate file (default: svid.pem) [svid_file_name]')
     .option('--key-file <name>', 'private key file, PKCS#8 (default: svid_key.pem) [svid_key_file_name]')
     .option('--bundle-file <name>', 'trust bundle file (default: bundle.pem) [svid_bundle_file_name]')

@@ -161,7 +161,7 @@ function checkPath(path: readonly CertificateNode[], time: number): void {
     }
     if (nc !== undefined) {
       for (let j = 0; j < i; j++) {
-        checkNameConstraints(nc, path[j]!.facts.info.subjectAltName, ca.what, path[j]!.what);
+        checkNameConstraints(nc, path[j]!.facts.info, ca.what, path[j]!.what);
       }
     }
   }

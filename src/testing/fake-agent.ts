@@ -285,6 +285,16 @@ export class FakeAgent implements AsyncDisposable {
   }
 
   /**
+   * Sends every open stream its current state again, unchanged, as a real agent may (SPIRE pushes
+   * on cache changes that a workload does not see). Clients are expected to treat it as no
+   * update. Calls made before a stream sends coalesce into one message, as changes do.
+   */
+  repeatState(): void {
+    this.#checkRunning();
+    this.#state.feed.changed(true);
+  }
+
+  /**
    * Ends every open stream: normally (status OK) without `code`, else with that gRPC status code.
    * @throws {TestingError} `invalid_option` for a code outside 0..16.
    */

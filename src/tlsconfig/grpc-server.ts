@@ -1,15 +1,10 @@
-import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { ServerCredentials, type Server, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { SpiffeId } from '../spiffeid/index.js';
-import { idFromCertificate } from '../svid/index.js';
-import { reasonOf, TlsConfigError } from './errors.js';
+import { TlsConfigError } from './errors.js';
 import { guardServer } from './guard.js';
+import { peerOfCertificate } from './peer.js';
 import { serverConfigOf, type SpiffeTlsServerOptions } from './server-options.js';
-
-/** Peer IDs by leaf certificate (base64 DER): calls on one connection share a leaf. */
-const idCache = new Map<string, SpiffeId>();
-const ID_CACHE_SIZE = 256;
 
 /**
  * Serves a @grpc/grpc-js `Server` over a guarded TLS server made from server options
@@ -50,31 +45,31 @@ export function createGrpcTlsServer(
 
 /**
  * The SPIFFE ID of the client of a gRPC call (go-spiffe `grpccredentials.PeerIDFromContext`): the
- * ID in the client's certificate as the call's auth context reports it. The client was verified
- * as an X509-SVID of its own trust domain and authorized when the call came through
- * `createGrpcTlsServer`.
+ * client that the SDK verified as an X509-SVID of its own trust domain and authorized, when the
+ * call came through `createGrpcTlsServer` with client authentication (`mtlsServerOptions`,
+ * `mtlsWebServerOptions`).
  *
- * @throws {TlsConfigError} `no_peer_id` when the call has no authenticated TLS peer.
+ * Only a peer the SDK verified has an ID here. A call that came through grpc-js's own TLS
+ * (`ServerCredentials.createSsl`) is refused even though its auth context has a certificate with
+ * a SPIFFE ID: OpenSSL accepts a chain ending in any configured root, so an ID of one trust
+ * domain signed by another trust domain's CA would pass (NODE-NOTES §1, X-16, W-11).
+ *
+ * @throws {TlsConfigError} `no_peer_id` when the call has no client that the SDK verified.
  */
 export function peerIdFromCall(call: Pick<ServerUnaryCall<unknown, unknown>, 'getAuthContext'>): SpiffeId {
-  const raw =
-    typeof call?.getAuthContext === 'function' ? call.getAuthContext().sslPeerCertificate?.raw : undefined;
-  if (!Buffer.isBuffer(raw))
+  const certificate =
+    typeof call?.getAuthContext === 'function' ? call.getAuthContext()?.sslPeerCertificate : undefined;
+  if (certificate === undefined || certificate === null) {
     throw new TlsConfigError('no_peer_id', 'the gRPC call has no authenticated TLS peer certificate');
-  const key = raw.toString('base64');
-  let id = idCache.get(key);
-  if (id === undefined) {
-    try {
-      id = idFromCertificate(new X509Certificate(raw));
-    } catch (error) {
-      throw new TlsConfigError(
-        'no_peer_id',
-        `the gRPC peer certificate has no usable SPIFFE ID: ${reasonOf(error)}`,
-        { cause: error },
-      );
-    }
-    if (idCache.size >= ID_CACHE_SIZE) idCache.delete(idCache.keys().next().value as string);
-    idCache.set(key, id);
   }
-  return id;
+  const peer = peerOfCertificate(certificate);
+  const leaf = peer?.chains[0]?.[0];
+  const raw = (certificate as { raw?: unknown }).raw;
+  if (peer === undefined || leaf === undefined || !Buffer.isBuffer(raw) || !leaf.raw.equals(raw)) {
+    throw new TlsConfigError(
+      'no_peer_id',
+      'the gRPC call’s TLS peer was not verified by @spiffe-ts/sdk (serve with createGrpcTlsServer and mtlsServerOptions; grpc-js ServerCredentials.createSsl does not check trust domains)',
+    );
+  }
+  return peer.id;
 }

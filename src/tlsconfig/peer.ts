@@ -12,6 +12,12 @@ import { reasonOf, TlsConfigError } from './errors.js';
  * `Symbol.for` so that the ESM and CJS copies of the package agree.
  */
 const PEER = Symbol.for('@spiffe-ts/sdk:tlsconfig:peer');
+/**
+ * Marks the peer-certificate objects that an accepted socket's `getPeerCertificate()` returns
+ * (see `acceptPeer`): grpc-js's auth context passes that very object to the handler, and this
+ * mark is how `peerIdFromCall` tells a peer the SDK verified from one only OpenSSL checked.
+ */
+const CERTIFICATE_PEER = Symbol.for('@spiffe-ts/sdk:tlsconfig:certificate-peer');
 /** More certificates than any real SVID chain; a longer one is refused before any parsing. */
 const MAX_PRESENTED = 16;
 
@@ -74,12 +80,36 @@ export function verifyPeer(socket: TLSSocket, verifier: PeerVerifier): VerifiedP
 /**
  * Records a verified peer on its socket (for `peerIdFrom`) and marks the socket authorized, as
  * Node does for a peer OpenSSL verified, so that code reading `socket.authorized` (and grpc-js's
- * auth context) sees the SPIFFE verdict.
+ * auth context) sees the SPIFFE verdict. The socket's `getPeerCertificate()` then returns objects
+ * that carry the verified peer (for `peerIdFromCall`, which sees only that object).
  */
 export function acceptPeer(socket: TLSSocket, peer: VerifiedPeer): void {
   Object.defineProperty(socket, PEER, { value: peer, configurable: true });
   socket.authorized = true;
   (socket as { authorizationError?: unknown }).authorizationError = undefined;
+  const getPeerCertificate = socket.getPeerCertificate;
+  Object.defineProperty(socket, 'getPeerCertificate', {
+    configurable: true,
+    writable: true,
+    value: function markedPeerCertificate(this: TLSSocket, detailed?: boolean) {
+      const certificate: unknown = Reflect.apply(getPeerCertificate, this, [detailed]);
+      if (typeof certificate === 'object' && certificate !== null) {
+        Object.defineProperty(certificate, CERTIFICATE_PEER, { value: peer });
+      }
+      return certificate;
+    },
+  });
+}
+
+/**
+ * The verified peer whose socket returned `certificate` from `getPeerCertificate()`, if the SDK
+ * accepted that socket (`acceptPeer`); `undefined` for any other object, such as the certificate
+ * of a peer that only OpenSSL verified (grpc-js `ServerCredentials.createSsl`).
+ */
+export function peerOfCertificate(certificate: unknown): VerifiedPeer | undefined {
+  if (typeof certificate !== 'object' || certificate === null) return undefined;
+  const peer = Object.getOwnPropertyDescriptor(certificate, CERTIFICATE_PEER)?.value as unknown;
+  return peer !== undefined && typeof peer === 'object' ? (peer as VerifiedPeer) : undefined;
 }
 
 /**

@@ -31,12 +31,22 @@ function decodePath(address: string, raw: string): string {
     throw invalid(address, 'the socket path has a malformed percent-encoding');
   }
   if (path.includes('\0')) throw invalid(address, 'the socket path contains a NUL byte');
+  // E-9: the path is the socket's absolute path. A `.` or `..` segment (written out, or
+  // percent-encoded as `%2e`, or split by an encoded `%2F`) would make the decoded path name
+  // another directory than the one the address shows (`/tmp/%2e%2e/a.sock` is `/a.sock`).
+  if (path.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw invalid(
+      address,
+      `the socket path ${quote(path)} has a "." or ".." segment (encoded or not); give the absolute path itself (E-9)`,
+    );
+  }
   return path;
 }
 
 /**
  * Parses and validates a Workload API endpoint address (E-8..E-10):
- * `unix:///abs/path` or `unix:/abs/path` (no authority, query or fragment), or
+ * `unix:///abs/path` or `unix:/abs/path` (no authority, query or fragment; no `.` or `..` path
+ * segment, percent-encoded or not), or
  * `tcp://<IP literal>:<port>` (an IP, never a host name, and a port; nothing else).
  *
  * @throws {WorkloadApiError} `invalid_address`, naming the rule that is broken.

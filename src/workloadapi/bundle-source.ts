@@ -73,6 +73,9 @@ export class BundleSource
           source.accepted(X509_STREAM, { kind: 'x509', bundles: cloneX509Bundles(bundles) });
         },
         onError: onError(X509_STREAM),
+        onUnchanged: () => {
+          if (!source.closed) source.unchanged(X509_STREAM);
+        },
       }),
       source.client.watchJwtBundles({
         onUpdate: (bundles) => {
@@ -81,6 +84,9 @@ export class BundleSource
           source.accepted(JWT_STREAM, { kind: 'jwt', bundles: cloneJwtBundles(bundles) });
         },
         onError: onError(JWT_STREAM),
+        onUnchanged: () => {
+          if (!source.closed) source.unchanged(JWT_STREAM);
+        },
       }),
     ]);
     try {

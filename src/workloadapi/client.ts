@@ -432,7 +432,7 @@ function checkCallOptions(options: CallOptions | undefined): AbortSignal | undef
 
 function checkWatchOptions<T>(options: WatchOptions<T> | undefined): WatchOptions<T> {
   checkCallOptions(options);
-  for (const key of ['onUpdate', 'onError'] as const) {
+  for (const key of ['onUpdate', 'onError', 'onUnchanged'] as const) {
     const fn = options?.[key];
     if (fn !== undefined && typeof fn !== 'function') {
       throw new WorkloadApiError('invalid_argument_local', `options.${key} must be a function`);

@@ -85,6 +85,9 @@ export class JwtSource
         onError: (error) => {
           if (!source.closed) source.failed(STREAM, error);
         },
+        onUnchanged: () => {
+          if (!source.closed) source.unchanged(STREAM);
+        },
       }),
     ]);
     try {

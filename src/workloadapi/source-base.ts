@@ -236,6 +236,16 @@ export abstract class SourceBase<
     if (this.#isReady()) this.#waiter?.resolve();
   }
 
+  /**
+   * Records that `stream` sent again what it last sent (no `update`): the stream works, so the
+   * failures counted since are over.
+   */
+  protected unchanged(stream: string): void {
+    const health = this.#health.get(stream)!;
+    health.errors = 0;
+    health.lastError = undefined;
+  }
+
   /** Records a failure of `stream` and emits it as an `error` event. */
   protected failed(stream: string, error: WorkloadApiError): void {
     const health = this.#health.get(stream)!;

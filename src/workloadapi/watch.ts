@@ -2,7 +2,7 @@ import type { Logger } from '../internal/logger.js';
 import type { Backoff } from './backoff.js';
 import { WorkloadApiError } from './errors.js';
 import { LatestChannel } from '../internal/latest-channel.js';
-import { reason, type Accepted } from './response.js';
+import { reason, sameBytes, type Accepted } from './response.js';
 import type { MessageStream } from './transport.js';
 
 /** Options of the client's `watch…` methods. */
@@ -16,6 +16,12 @@ export interface WatchOptions<T> {
    * message, a discarded SVID) and with the error that stops it (InvalidArgument, Unimplemented).
    */
   onError?: (error: WorkloadApiError) => void;
+  /**
+   * Called when the agent sends a message identical to the last one delivered: nothing changed,
+   * so `onUpdate` is not called and iterators yield nothing, but the stream is working (a health
+   * check may count it as a sign of life).
+   */
+  onUnchanged?: () => void;
 }
 
 /**
@@ -31,6 +37,13 @@ export interface WatchOptions<T> {
  * one when it falls behind (snapshots are never merged or queued). Leaving a `for await` loop
  * early closes the watch. Iteration ends when the watch is closed or aborted, and throws the
  * error that stopped it otherwise.
+ *
+ * A message identical to the last one the same stream delivered is not an update: it is compared
+ * field by field (bytes for the certificates, keys and bundles) before any parsing, and skipped
+ * (`onUnchanged`), so an agent that repeats itself costs a comparison, not a parse. A discarded
+ * message (W-10) does not change what was last delivered. The first message of every new stream
+ * (after a reconnect, or after PermissionDenied, W-15) is delivered in full: it is the state the
+ * agent confirms after a failure.
  */
 export interface Watch<T> extends AsyncIterable<T>, AsyncDisposable {
   /** An iterator of snapshots; see {@link Watch}. */
@@ -144,12 +157,20 @@ export class WatchLoop<M, T> implements Watch<T> {
     const signal = this.#controller.signal;
     let lastImmediate = -Infinity;
     while (!signal.aborted) {
+      /** The message this stream last delivered; an identical one is skipped before parsing. */
+      let lastDelivered: { message: M } | undefined;
       let delivered = false;
       let endedCleanly = false;
       try {
         const stream = this.#spec.open(signal);
         for await (const message of stream) {
           if (signal.aborted) break;
+          if (lastDelivered !== undefined && sameMessage(lastDelivered.message, message)) {
+            delivered = true;
+            backoff.reset();
+            this.#unchanged();
+            continue;
+          }
           let accepted: Accepted<T>;
           try {
             accepted = this.#spec.parse(message);
@@ -161,6 +182,7 @@ export class WatchLoop<M, T> implements Watch<T> {
           delivered = true;
           backoff.reset();
           for (const problem of accepted.problems) this.#report(problem);
+          lastDelivered = { message };
           this.#deliver(accepted.value);
         }
         endedCleanly = true;
@@ -225,6 +247,17 @@ export class WatchLoop<M, T> implements Watch<T> {
     }
   }
 
+  #unchanged(): void {
+    const onUnchanged = this.#options.onUnchanged;
+    if (onUnchanged) {
+      try {
+        onUnchanged();
+      } catch (error) {
+        this.#spec.logger.error(`Workload API ${this.#spec.method}: onUnchanged threw: ${reason(error)}`);
+      }
+    }
+  }
+
   #report(error: WorkloadApiError): void {
     this.#spec.logger.warn(error.message);
     const onError = this.#options.onError;
@@ -255,4 +288,39 @@ export function asWorkloadApiError(error: unknown, method: string): WorkloadApiE
   return new WorkloadApiError('invalid_response', `Workload API ${method}: ${reason(error)}`, {
     cause: error,
   });
+}
+
+/**
+ * Whether two Workload API messages are identical: the same fields with equal values, byte arrays
+ * compared by content, maps regardless of order. Messages are plain decoded protobuf objects
+ * (strings, numbers, booleans, byte arrays, arrays, maps and nested messages).
+ */
+export function sameMessage(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && sameBytes(a, b);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((value, i) => sameMessage(value, b[i]))
+    );
+  }
+  if (a instanceof Map || b instanceof Map) {
+    if (!(a instanceof Map) || !(b instanceof Map) || a.size !== b.size) return false;
+    for (const [key, value] of a) {
+      if (!b.has(key) || !sameMessage(value, b.get(key))) return false;
+    }
+    return true;
+  }
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every(
+    (key) =>
+      Object.hasOwn(b, key) &&
+      sameMessage((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }

@@ -113,6 +113,9 @@ export class X509Source
       source.client.watchX509Context({
         onUpdate: (context) => source.#update(context),
         onError: (error) => source.#error(error),
+        onUnchanged: () => {
+          if (!source.closed) source.unchanged(STREAM);
+        },
       }),
     ]);
     try {

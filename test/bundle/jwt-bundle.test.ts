@@ -114,6 +114,48 @@ describe('JwtBundle.parse (JWKS)', () => {
     expect(kids(b)).toEqual(['a']);
   });
 
+  it('B-10: in a JWKS that labels its keys, a key without "use" is not a JWT authority', () => {
+    const b = JwtBundle.parse(td, doc([jwtJwk('a', k1), { kid: 'unlabeled', ...publicJwk(k2) }]));
+    expect(kids(b)).toEqual(['a']);
+    expect(b.findJwtAuthority('unlabeled')).toBeUndefined();
+  });
+
+  it.each(['wit-svid', 'x509-svid', 'sig', null])(
+    'B-10, A-17: a key with use %j labels the set: unlabeled keys are ignored, and so is it',
+    (use) => {
+      const b = JwtBundle.parse(
+        td,
+        doc([
+          { use, kid: 'labeled', ...publicJwk(k1) },
+          { kid: 'unlabeled', ...publicJwk(k2) },
+        ]),
+      );
+      expect(kids(b)).toEqual([]);
+    },
+  );
+
+  it('B-10: a labeled key with an unknown kty still labels the set', () => {
+    const b = JwtBundle.parse(
+      td,
+      doc([
+        { use: 'jwt-svid', kty: 'XYZ', kid: 'odd' },
+        { kid: 'unlabeled', ...publicJwk(k2) },
+      ]),
+    );
+    expect(kids(b)).toEqual([]);
+  });
+
+  it('A-10: a JWKS where no key has "use" (SPIRE, go-spiffe) loads every key', () => {
+    const b = JwtBundle.parse(
+      td,
+      doc([
+        { kid: 'a', ...publicJwk(k1) },
+        { kid: 'b', ...publicJwk(k2) },
+      ]),
+    );
+    expect(kids(b)).toEqual(['a', 'b']);
+  });
+
   it.each(['x509-svid', 'wit-svid', 'sig', 'enc', 'JWT-SVID', 'jwt-svid ', null, 7])(
     'J-16, A-17, B-11: ignores a key whose use is %j',
     (use) => {
@@ -140,7 +182,7 @@ describe('JwtBundle.parse (JWKS)', () => {
 
   it('J-15: a loaded key without kid fails the bundle (missing_key_id, go-spiffe parity)', () => {
     const err = bundleError(
-      () => JwtBundle.parse(td, doc([jwtJwk('a', k1), publicJwk(k2)])),
+      () => JwtBundle.parse(td, doc([{ kid: 'a', ...publicJwk(k1) }, publicJwk(k2)])),
       'missing_key_id',
     );
     expect(err.message).toBe(

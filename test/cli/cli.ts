@@ -30,6 +30,8 @@ export interface RunOptions {
   /** Written to stdin, which is then closed. */
   input?: string;
   cwd?: string;
+  /** The process's umask (set before the command's code loads). */
+  umask?: number;
 }
 
 function environment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -48,7 +50,11 @@ export class CliProcess {
   #done = false;
 
   constructor(args: string[], options: RunOptions = {}) {
-    this.child = spawn(process.execPath, [...CLI_ARGS, ...args], {
+    const umask =
+      options.umask === undefined
+        ? []
+        : ['--import', `data:text/javascript,process.umask(${options.umask.toString()})`];
+    this.child = spawn(process.execPath, [...umask, ...CLI_ARGS, ...args], {
       cwd: options.cwd ?? ROOT,
       env: environment(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,6 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -138,6 +140,49 @@ describe('spiffe helper --once', () => {
     expect(r.stderr).toContain('hint: the agent has no registration entry');
     expect(readdirSync(out)).toEqual([]);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('spiffe helper --out folder mode', () => {
+  it('creates a missing --out folder (and its missing parents) 0700 under umask 000', async () => {
+    t = await startAgent();
+    const parent = folder();
+    const out = join(parent, 'certs');
+    const r = await runCli(['helper', '--once', '--out', out, '--socket', t.address], { umask: 0 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(mode(parent)).toBe('700');
+    expect(mode(out)).toBe('700');
+    // The files keep their own modes, also under umask 000.
+    expect(mode(join(out, 'svid_key.pem'))).toBe('600');
+    expect(mode(join(out, 'svid.pem'))).toBe('644');
+  });
+
+  it('--dir-mode 0755 creates it readable by others, even under umask 077', async () => {
+    t = await startAgent();
+    const out = folder();
+    const r = await runCli(['helper', '--once', '--out', out, '--dir-mode', '0755', '--socket', t.address], {
+      umask: 0o077,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(mode(out)).toBe('755');
+  });
+
+  it('leaves an existing --out folder’s mode as it is', async () => {
+    t = await startAgent();
+    const out = folder();
+    mkdirSync(out);
+    chmodSync(out, 0o750);
+    const r = await runCli(['helper', '--once', '--out', out, '--socket', t.address], { umask: 0 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(mode(out)).toBe('750');
+  });
+
+  it.each(['0777', '0775', '0757', '0500', 'rwx'])('refuses --dir-mode %s', async (dirMode) => {
+    const out = folder();
+    const r = await runCli(['helper', '--once', '--out', out, '--dir-mode', dirMode]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--dir-mode "${dirMode}"`);
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -496,26 +496,172 @@ describe('verifyX509Svid: name constraints (RFC 5280 §4.2.1.10, X-9)', () => {
       /email/,
     );
   });
-  it('fails closed on a critical constraint of a form it cannot check (directoryName); ignores it when non-critical', () => {
-    const dn = new x.GeneralName({
-      directoryName: new x.Name([
-        new x.RelativeDistinguishedName([
-          new x.AttributeTypeAndValue({
-            type: '2.5.4.10',
-            value: new x.AttributeValue({ printableString: 'SPIFFE' }),
-          }),
-        ]),
-      ]),
-    });
-    const value = nameConstraintsDer([dn]);
+  it('fails closed on a critical constraint of a form it cannot check (registeredID)', () => {
+    const value = nameConstraintsDer([new x.GeneralName({ registeredID: '1.2.3.4' })]);
     const { ro, src } = constrained(undefined, [{ oid: '2.5.29.30', critical: true, value }]);
     expectSvidError(
       () => verifyX509Svid([leafCert(ro, ID).certificate], src),
       'unsupported_name_constraint',
+      /critical name constraint .*\[8\]/,
+    );
+  });
+});
+
+describe('verifyX509Svid: directoryName name constraints (RFC 5280 §4.2.1.10)', () => {
+  type Attr = [type: string, value: string, kind?: 'printableString' | 'utf8String'];
+  /** A Name from RDNs in encoding order, each RDN one or more attributes. */
+  const name = (...rdns: Attr[][]): x.Name =>
+    new x.Name(
+      rdns.map(
+        (rdn) =>
+          new x.RelativeDistinguishedName(
+            rdn.map(
+              ([type, value, kind = 'printableString']) =>
+                new x.AttributeTypeAndValue({ type, value: new x.AttributeValue({ [kind]: value }) }),
+            ),
+          ),
+      ),
+    );
+  const C = '2.5.4.6';
+  const O = '2.5.4.10';
+  const OU = '2.5.4.11';
+  const dirs = (...names: x.Name[]) => names.map((directoryName) => new x.GeneralName({ directoryName }));
+  /** A root whose name constraints hold `permitted` and `excluded` directoryName subtrees. */
+  const constrainedRoot = (
+    permitted: x.Name[],
+    excluded: x.Name[] = [],
+    critical = false,
+  ): { ro: ReturnType<typeof rootCa>; src: ReturnType<typeof x509Source> } => {
+    const value = nameConstraintsDer(dirs(...permitted), dirs(...excluded));
+    const ro = rootCa('example.org', { extensions: [{ oid: '2.5.29.30', critical, value }] });
+    return { ro, src: x509Source({ 'example.org': [ro.certificate] }) };
+  };
+  const verifyLeaf = (ro: ReturnType<typeof rootCa>, src: ReturnType<typeof x509Source>, subject: string) =>
+    verifyX509Svid([leafCert(ro, ID, { subject }).certificate], src);
+
+  it.each([false, true])(
+    'permitted O=Allowed (critical: %s): a leaf subject under it passes, O=Evil is refused',
+    (critical) => {
+      const { ro, src } = constrainedRoot([name([[O, 'Allowed']])], [], critical);
+      expect(verifyLeaf(ro, src, 'O=Allowed,CN=w').id.toString()).toBe(ID);
+      expect(verifyLeaf(ro, src, 'O=Allowed').id.toString()).toBe(ID);
+      expectSvidError(
+        () => verifyLeaf(ro, src, 'O=Evil,CN=w'),
+        'name_constraint_violation',
+        /leaf certificate \(subject "O=Evil, CN=w"\) has a subject outside the permitted directoryName subtrees of/,
+      );
+      // The subtree is a prefix of the RDN sequence, not a set of attributes to find anywhere.
+      expectSvidError(() => verifyLeaf(ro, src, 'C=US,O=Allowed'), 'name_constraint_violation');
+      expectSvidError(() => verifyLeaf(ro, src, 'O=AllowedX'), 'name_constraint_violation');
+    },
+  );
+
+  it('a multi-RDN subtree needs every RDN, in order', () => {
+    const { ro, src } = constrainedRoot([name([[C, 'US']], [[O, 'Allowed']])]);
+    expect(verifyLeaf(ro, src, 'C=US,O=Allowed,OU=x').id.toString()).toBe(ID);
+    expectSvidError(() => verifyLeaf(ro, src, 'C=US'), 'name_constraint_violation');
+    expectSvidError(() => verifyLeaf(ro, src, 'O=Allowed,C=US'), 'name_constraint_violation');
+    expectSvidError(() => verifyLeaf(ro, src, 'C=FR,O=Allowed'), 'name_constraint_violation');
+  });
+
+  it('strings compare case-insensitively with spaces folded, whatever the string type (RFC 5280 §7.1)', () => {
+    // The subtree is a UTF8String, the subjects PrintableStrings.
+    const { ro, src } = constrainedRoot([name([[O, 'Allowed  Corp', 'utf8String']])]);
+    expect(verifyLeaf(ro, src, 'O=ALLOWED CORP').id.toString()).toBe(ID);
+    expect(verifyLeaf(ro, src, 'O=allowed    corp,CN=w').id.toString()).toBe(ID);
+    expectSvidError(() => verifyLeaf(ro, src, 'O=allowed-corp'), 'name_constraint_violation');
+    expectSvidError(() => verifyLeaf(ro, src, 'O=allowedcorp'), 'name_constraint_violation');
+  });
+
+  it('excluded O=Evil refuses a leaf subject under it and admits others', () => {
+    const { ro, src } = constrainedRoot([], [name([[O, 'Evil']])]);
+    expect(verifyLeaf(ro, src, 'O=Allowed,CN=w').id.toString()).toBe(ID);
+    expectSvidError(
+      () => verifyLeaf(ro, src, 'O=Evil,CN=w'),
+      'name_constraint_violation',
+      /leaf certificate .* has a subject in an excluded directoryName subtree of/,
+    );
+  });
+
+  it('an empty leaf subject is not constrained (OpenSSL likewise)', () => {
+    const { ro, src } = constrainedRoot([name([[O, 'Allowed']])]);
+    expect(verifyLeaf(ro, src, '').id.toString()).toBe(ID);
+  });
+
+  it("applies a root's directoryName constraints to an intermediate's subject", () => {
+    const { ro, src } = constrainedRoot([name([[O, 'Allowed']])], [name([[O, 'Allowed']], [[OU, 'Evil']])]);
+    const good = intermediateCa(ro, 'example.org', { subject: 'O=Allowed,OU=CA' });
+    expect(
+      verifyX509Svid(
+        [leafCert(good, ID, { subject: 'O=Allowed,CN=w' }).certificate, good.certificate],
+        src,
+      ).id.toString(),
+    ).toBe(ID);
+    const outside = intermediateCa(ro, 'example.org', { subject: 'O=Other,OU=CA' });
+    expectSvidError(
+      () =>
+        verifyX509Svid(
+          [leafCert(outside, ID, { subject: 'O=Allowed' }).certificate, outside.certificate],
+          src,
+        ),
+      'name_constraint_violation',
+      /certificate 2 .* has a subject outside/,
+    );
+    const excluded = intermediateCa(ro, 'example.org', { subject: 'O=Allowed,OU=Evil' });
+    expectSvidError(
+      () =>
+        verifyX509Svid(
+          [leafCert(excluded, ID, { subject: 'O=Allowed' }).certificate, excluded.certificate],
+          src,
+        ),
+      'name_constraint_violation',
+      /certificate 2 .* has a subject in an excluded/,
+    );
+  });
+
+  it("applies an intermediate's directoryName constraints to the leaf's subject", () => {
+    const value = nameConstraintsDer(
+      dirs(name([[O, 'Allowed']])),
+      dirs(name([[O, 'Allowed']], [[OU, 'Evil']])),
+    );
+    const ca = intermediateCa(root, 'example.org', {
+      subject: 'O=Anything',
+      extensions: [{ oid: '2.5.29.30', critical: false, value }],
+    });
+    const chain = (subject: string) => [leafCert(ca, ID, { subject }).certificate, ca.certificate];
+    expect(verifyX509Svid(chain('O=Allowed,OU=Good'), source).id.toString()).toBe(ID);
+    expectSvidError(
+      () => verifyX509Svid(chain('O=Evil'), source),
+      'name_constraint_violation',
+      /leaf certificate .* has a subject outside/,
+    );
+    expectSvidError(
+      () => verifyX509Svid(chain('O=Allowed,OU=Evil,CN=w'), source),
+      'name_constraint_violation',
+      /leaf certificate .* has a subject in an excluded/,
+    );
+  });
+
+  it('fails closed on a directoryName SAN (not decoded) under directoryName constraints', () => {
+    const { ro, src } = constrainedRoot([name([[O, 'Allowed']])]);
+    const leaf = leafCert(ro, ID, {
+      subject: 'O=Allowed',
+      uris: [],
+      extensions: [
+        {
+          oid: '2.5.29.17',
+          value: sanDer([
+            new x.GeneralName({ uniformResourceIdentifier: ID }),
+            new x.GeneralName({ directoryName: name([[O, 'Evil']]) }),
+          ]),
+        },
+      ],
+    });
+    expectSvidError(
+      () => verifyX509Svid([leaf.certificate], src),
+      'unsupported_name_constraint',
       /directoryName/,
     );
-    const { ro: ro2, src: src2 } = constrained(undefined, [{ oid: '2.5.29.30', critical: false, value }]);
-    expect(verifyX509Svid([leafCert(ro2, ID).certificate], src2).id.toString()).toBe(ID);
   });
 });
 

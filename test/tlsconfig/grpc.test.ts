@@ -14,7 +14,7 @@ import {
 import type { X509BundleSource } from '../../src/bundle/index.js';
 import type { X509SvidSource } from '../../src/svid/index.js';
 import { TestClient, testService, whoAmI } from './grpc-support.js';
-import { close, listen, svidOf, SwitchableSvidSource, trustDomains } from './support.js';
+import { close, listen, pemOf, svidOf, SwitchableSvidSource, trustDomains } from './support.js';
 
 const SERVER = 'spiffe://example.org/server';
 const CLIENT = 'spiffe://example.org/client';
@@ -109,9 +109,63 @@ describe('gRPC', () => {
     expect(servers).toEqual(['spiffe://example.org/server-1', 'spiffe://example.org/server-2']);
   });
 
+  it('peerIdFromCall refuses a peer that grpc-js’s own TLS accepted: an example.org ID signed by the other.org CA (X-16, W-11)', async () => {
+    const { caA, caB } = trustDomains();
+    const server = new grpc.Server();
+    const outcomes: string[] = [];
+    server.addService(testService, {
+      whoAmI: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        // grpc-js did authenticate a TLS peer: the hole was that its ID was returned as verified.
+        const ssl = call.getAuthContext()?.sslPeerCertificate !== undefined;
+        try {
+          outcomes.push(`id ${peerIdFromCall(call).toString()} ssl=${ssl}`);
+        } catch (error) {
+          outcomes.push(`${(error as TlsConfigError).code} ssl=${ssl}`);
+        }
+        callback(null, Buffer.alloc(0));
+      },
+    });
+    const roots = Buffer.from(
+      [...caA.rootCertificates(), ...caB.rootCertificates()].map((c) => c.toString()).join(''),
+    );
+    const serverSvid = pemOf(caA.issueX509Svid({ id: SERVER }));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(
+        '127.0.0.1:0',
+        grpc.ServerCredentials.createSsl(
+          roots,
+          [{ cert_chain: Buffer.from(serverSvid.cert), private_key: Buffer.from(serverSvid.key) }],
+          true,
+        ),
+        (error, p) => (error ? reject(error) : resolve(p)),
+      ),
+    );
+    cleanup.push(() => new Promise<void>((r) => server.tryShutdown(() => r())));
+    const evil = pemOf(caB.issueX509Svid({ id: CLIENT }));
+    const c = new TestClient(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createSsl(roots, Buffer.from(evil.key), Buffer.from(evil.cert), {
+        checkServerIdentity: () => undefined,
+      }),
+      { 'grpc.ssl_target_name_override': 'server.example.org' },
+    );
+    cleanup.push(() => c.close());
+    await whoAmI(c);
+    expect(outcomes).toEqual(['no_peer_id ssl=true']);
+  });
+
   it('peerIdFromCall refuses a call without an authenticated peer', () => {
     expect(() => peerIdFromCall({ getAuthContext: () => ({}) })).toThrow(
       expect.objectContaining({ code: 'no_peer_id' }),
     );
+  });
+
+  it('peerIdFromCall refuses a peer certificate that no SDK-verified socket returned', () => {
+    const { caA } = trustDomains();
+    const leaf = caA.issueX509Svid({ id: CLIENT }).certificates[0]!;
+    const sslPeerCertificate = { raw: leaf.raw } as unknown as import('node:tls').PeerCertificate;
+    expect(() =>
+      peerIdFromCall({ getAuthContext: () => ({ transportSecurityType: 'ssl', sslPeerCertificate }) }),
+    ).toThrow(expect.objectContaining({ code: 'no_peer_id' }));
   });
 });

@@ -67,6 +67,37 @@ async function sdkClient(port: number, options: Parameters<typeof connect>[0]): 
   });
 }
 
+describe('peer EKU is not enforced (X-13, A-11; go-spiffe parity)', () => {
+  // The SDK's own SVIDs must have both purposes (X-13, checked when parsed), so the odd peer is
+  // plain Node TLS with the PEM files.
+  const ekuPem = (ca: ReturnType<typeof trustDomains>['caA'], id: string, usage: string) =>
+    pemOf(ca.issueX509Svid({ id, extKeyUsage: { usages: [usage] } }));
+
+  it.each(['serverAuth', 'codeSigning'])(
+    'an mTLS server accepts a client whose SVID has EKU %s only',
+    async (usage) => {
+      const { caA, bundles } = trustDomains();
+      const h = await mtlsServer(mtlsServerOptions(svidOf(caA, SERVER), bundles, authorizeId(CLIENT)));
+      expect(await rawClient(h.port, ekuPem(caA, CLIENT, usage))).toBe('echo ping');
+      expect(h.handled).toEqual([CLIENT]);
+      expect(h.refused).toEqual([]);
+    },
+  );
+
+  it.each(['clientAuth', 'codeSigning'])(
+    'a client accepts a server whose SVID has EKU %s only',
+    async (usage) => {
+      const { caA, bundles } = trustDomains();
+      const server = tls.createServer(ekuPem(caA, SERVER, usage), (socket) =>
+        socket.on('data', (d) => socket.end(`echo ${d.toString()}`)),
+      );
+      servers.push(server);
+      const port = await listen(server);
+      expect(await sdkClient(port, tlsClientOptions(bundles, authorizeId(SERVER)))).toBe('echo ping');
+    },
+  );
+});
+
 describe('raw TLS: mTLS server', () => {
   it('X-14, W-11: serves an authorized client and exposes its SPIFFE ID', async () => {
     const { caA, bundles } = trustDomains();

@@ -30,6 +30,9 @@ describe('Workload API endpoint address', () => {
     expect(parseEndpointAddress('unix:///tmp/a.sock')).toMatchObject({ kind: 'unix', path: '/tmp/a.sock' });
     expect(parseEndpointAddress('unix:/tmp/a.sock')).toMatchObject({ kind: 'unix', path: '/tmp/a.sock' });
     expect(parseEndpointAddress('unix:///tmp/a%20b.sock')).toMatchObject({ path: '/tmp/a b.sock' });
+    // Dots inside a segment name a file, not a directory step.
+    expect(parseEndpointAddress('unix:///tmp/..a/a..sock')).toMatchObject({ path: '/tmp/..a/a..sock' });
+    expect(parseEndpointAddress('unix:///tmp/.agent.sock')).toMatchObject({ path: '/tmp/.agent.sock' });
   });
 
   it.each([
@@ -42,6 +45,16 @@ describe('Workload API endpoint address', () => {
     ['unix://u@/p', /authority/],
     ['unix:///p%zz', /percent/],
     ['unix:///p%00', /NUL/],
+    ['unix:///tmp/../a.sock', /"\.\." segment/],
+    ['unix:///tmp/%2e%2e/a.sock', /"\/tmp\/\.\.\/a\.sock" has a "\." or "\.\." segment/],
+    ['unix:///tmp/%2E%2E/a.sock', /segment/],
+    ['unix:///tmp/.%2e/a.sock', /segment/],
+    ['unix:///tmp/%2e/a.sock', /segment/],
+    ['unix:///tmp/./a.sock', /segment/],
+    ['unix:/tmp/../a.sock', /segment/],
+    ['unix:///tmp%2F..%2Fa.sock', /segment/],
+    ['unix:///tmp/a.sock/..', /segment/],
+    ['unix:///..', /segment/],
   ])('E-9: refuses %s', (address, why) => {
     expect(refused(address).message).toMatch(why);
   });

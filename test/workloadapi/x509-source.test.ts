@@ -12,7 +12,7 @@ import {
   type ExpiringSvid,
   type X509Context,
 } from '../../src/workloadapi/index.js';
-import { CODE, FAST, Inbox, ScriptedTransport, agentCalls, svidEntry, x509Response } from './helpers.js';
+import { CODE, FAST, Inbox, ScriptedTransport, agentCalls, der, svidEntry, x509Response } from './helpers.js';
 
 const ID = 'spiffe://example.org/api';
 const TTL = 60_000;
@@ -419,8 +419,11 @@ describe('X509Source: health and the expiring warning', () => {
     const warning = await warnings.take();
     expect(warning.remainingMs).toBe(lifetime / 4);
     expect(warning.svid.id.toString()).toBe(ID);
-    // A bundle-only message with the same SVID does not repeat the warning.
-    transport.x509.current.push(x509Response([entry]));
+    // A bundle-only change with the same SVID does not repeat the warning.
+    const other = new FakeCa({ trustDomain: 'other.org', clock });
+    transport.x509.current.push(
+      x509Response([entry], { 'spiffe://other.org': der(other.rootCertificates()) }),
+    );
     await new Promise<void>((resolve) => s.on('update', () => resolve()));
     clock.advance(1000);
     await Promise.resolve();

@@ -2,7 +2,8 @@ import { status } from '@grpc/grpc-js';
 import { RpcStatus } from './status.js';
 
 /** What an open stream waits for: a change of the agent's state, or the end of the stream. */
-export type StreamEvent = { kind: 'change' } | { kind: 'end'; status: RpcStatus | undefined };
+export type StreamEvent =
+  { kind: 'change'; repeat: boolean } | { kind: 'end'; status: RpcStatus | undefined };
 
 /** An open stream's view of the feed. */
 export interface Subscription {
@@ -18,6 +19,8 @@ export interface Subscription {
 interface Subscriber {
   readonly workloadKey: number;
   dirty: boolean;
+  /** The state is to be sent again even if unchanged (`FakeAgent.repeatState`). */
+  repeat: boolean;
   end: StreamEvent | undefined;
   wake: (() => void) | undefined;
 }
@@ -31,7 +34,7 @@ export class ChangeFeed {
 
   /** Joins the feed for a stream of workload `workloadKey`. */
   subscribe(workloadKey: number, signal: AbortSignal): Subscription {
-    const sub: Subscriber = { workloadKey, dirty: false, end: undefined, wake: undefined };
+    const sub: Subscriber = { workloadKey, dirty: false, repeat: false, end: undefined, wake: undefined };
     this.#subscribers.add(sub);
     const onAbort = (): void =>
       this.#finish(sub, { kind: 'end', status: new RpcStatus(status.CANCELLED, 'Call cancelled') });
@@ -44,8 +47,10 @@ export class ChangeFeed {
             sub.wake = undefined;
             if (sub.end !== undefined) resolve(sub.end);
             else {
+              const repeat = sub.repeat;
               sub.dirty = false;
-              resolve({ kind: 'change' });
+              sub.repeat = false;
+              resolve({ kind: 'change', repeat });
             }
           };
           if (sub.end !== undefined || sub.dirty) settle();
@@ -58,10 +63,14 @@ export class ChangeFeed {
     };
   }
 
-  /** Marks every open stream as having a change to look at. */
-  changed(): void {
+  /**
+   * Marks every open stream as having a change to look at; with `repeat`, as having to send its
+   * state again even if it did not change.
+   */
+  changed(repeat = false): void {
     for (const sub of this.#subscribers) {
       sub.dirty = true;
+      if (repeat) sub.repeat = true;
       sub.wake?.();
     }
   }

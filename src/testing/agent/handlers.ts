@@ -172,10 +172,11 @@ export class WorkloadApiHandlers {
     const subscription = this.#state.feed.subscribe(call.target.workload.key, signal);
     try {
       let last: Uint8Array | undefined;
+      let repeat = false;
       for (;;) {
         const message = snapshot(call.target.workload);
         const bytes = codec.encode(message).finish();
-        if (last === undefined || !sameBytes(bytes, last)) {
+        if (repeat || last === undefined || !sameBytes(bytes, last)) {
           last = bytes;
           yield this.#malform(method, message, malform);
         }
@@ -184,6 +185,7 @@ export class WorkloadApiHandlers {
           if (event.status !== undefined) throw event.status;
           return;
         }
+        repeat = event.repeat;
       }
     } finally {
       subscription.close();
