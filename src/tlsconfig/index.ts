@@ -9,8 +9,12 @@ export {
   type Authorizer,
   authorizeAny,
   authorizeId,
+  authorizeIdPrefix,
   authorizeOneOf,
   authorizeMemberOf,
+  authorizeAllOf,
+  authorizeAnyOf,
+  authorizeNot,
   adaptMatcher,
 } from './authorizer.js';
 export { authorizeMatch } from './id-pattern.js';
