@@ -123,7 +123,11 @@ export function authorizeAnyOf(...authorizers: Authorizer[]): Authorizer {
         refusals.push(error as TlsConfigError);
       }
     }
-    const reasons = refusals.map((e, i) => `${i + 1}: ${e.message}`).join('; ');
+    // Each reason without the "peer … is not authorized: " the outer message already says.
+    const peer = `peer ${quote(id.toString())} `;
+    const why = (m: string): string =>
+      m.startsWith(peer) ? m.slice(peer.length).replace(/^(is not authorized|refused): /, '') : m;
+    const reasons = refusals.map((e, i) => `${i + 1}: ${why(e.message)}`).join('; ');
     throw new TlsConfigError(
       'unauthorized',
       `peer ${quote(id.toString())} is not authorized: none of the ${any.length} authorizers of authorizeAnyOf accepts it (${reasons})`,
