@@ -132,7 +132,7 @@ export abstract class SourceBase<
     return this.#add(event, listener, false, false);
   }
 
-  /** Same as {@link SourceBase.on} (`EventEmitter.addListener`). */
+  /** Same as `on` (`EventEmitter.addListener`). */
   addListener<E extends keyof Events>(event: E, listener: Events[E]): this {
     return this.#add(event, listener, false, false);
   }
@@ -145,12 +145,12 @@ export abstract class SourceBase<
     return this.#add(event, listener, true, false);
   }
 
-  /** As {@link SourceBase.on}, but the listener runs before those already registered. */
+  /** As `on`, but the listener runs before those already registered. */
   prependListener<E extends keyof Events>(event: E, listener: Events[E]): this {
     return this.#add(event, listener, false, true);
   }
 
-  /** As {@link SourceBase.once}, but the listener runs before those already registered. */
+  /** As `once`, but the listener runs before those already registered. */
   prependOnceListener<E extends keyof Events>(event: E, listener: Events[E]): this {
     return this.#add(event, listener, true, true);
   }
@@ -161,7 +161,7 @@ export abstract class SourceBase<
     return this;
   }
 
-  /** Same as {@link SourceBase.off} (`EventEmitter.removeListener`). */
+  /** Same as `off` (`EventEmitter.removeListener`). */
   removeListener<E extends keyof Events>(event: E, listener: Events[E]): this {
     return this.off(event, listener);
   }
@@ -178,7 +178,7 @@ export abstract class SourceBase<
     return [...(this.#listeners.get(event)?.keys() ?? [])] as Events[E][];
   }
 
-  /** Same as {@link SourceBase.listeners}: `once` listeners are not wrapped. */
+  /** Same as `listeners`: `once` listeners are not wrapped. */
   rawListeners<E extends keyof Events>(event: E): Events[E][] {
     return this.listeners(event);
   }
