@@ -168,8 +168,9 @@ export abstract class SourceBase<
 
   /** Removes every listener of `event`, or of every event. */
   removeAllListeners(event?: keyof Events): this {
-    if (event === undefined) this.#listeners.clear();
-    else this.#listeners.delete(event);
+    // Cleared in place, so that an emit under way calls none of them any more.
+    if (event === undefined) for (const registered of this.#listeners.values()) registered.clear();
+    else this.#listeners.get(event)?.clear();
     return this;
   }
 
@@ -396,8 +397,11 @@ export abstract class SourceBase<
     // A listener registered with `on` stays so when also registered with `once`.
     const isOnce = once && registered.get(l) !== false;
     if (prepend) {
-      registered.delete(l);
-      this.#listeners.set(event, new Map([[l, isOnce], ...registered]));
+      // In place: an emit under way checks this same map for removed `once` listeners.
+      const rest = [...registered].filter(([k]) => k !== l);
+      registered.clear();
+      registered.set(l, isOnce);
+      for (const [k, v] of rest) registered.set(k, v);
     } else {
       registered.set(l, isOnce);
     }
@@ -407,11 +411,11 @@ export abstract class SourceBase<
   #emit(event: PropertyKey, value: unknown): void {
     const registered = this.#listeners.get(event);
     if (registered === undefined) return;
-    for (const [listener, once] of [...registered]) {
-      if (once) {
-        // Removed before it runs; skipped if an earlier listener removed it.
-        if (!registered.delete(listener)) continue;
-      } else if (!registered.has(listener)) continue;
+    for (const listener of [...registered.keys()]) {
+      // Read live: an earlier listener may have removed it (skipped) or re-registered it.
+      const once = registered.get(listener);
+      if (once === undefined) continue;
+      if (once) registered.delete(listener); // removed before it runs
       try {
         (listener as (v: unknown) => void)(value);
       } catch (error) {

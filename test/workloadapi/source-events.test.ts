@@ -228,3 +228,32 @@ describe('once and on together', () => {
     expect(source.listenerCount('update', all.push)).toBe(1);
   });
 });
+
+describe('changes during an emit', () => {
+  it('a listener removed or prepended by an earlier one is seen at once; a once listener runs once', async () => {
+    const [, make] = harnesses[0]!;
+    const { source, push } = await start(make);
+    const calls: string[] = [];
+    const last = new Inbox<unknown>();
+    const removed = (): void => void calls.push('removed');
+    const onceOnly = (): void => void calls.push('once');
+    source.on('update', () => {
+      calls.push('first');
+      source.off('update', removed);
+      source.prependListener('update', () => void calls.push('prepended'));
+    });
+    source.on('update', removed).once('update', onceOnly).on('update', last.push);
+    push();
+    await last.take();
+    expect(calls).toEqual(['first', 'once']);
+    calls.length = 0;
+    push();
+    await last.take();
+    expect(calls).toEqual(['prepended', 'first']);
+    source.on('update', () => source.removeAllListeners('update'));
+    calls.length = 0;
+    push();
+    await new Promise<void>((resolve) => source.prependOnceListener('update', () => resolve()));
+    expect(source.listenerCount('update')).toBe(0);
+  });
+});
