@@ -62,7 +62,18 @@ export function authorizeId(id: SpiffeIdLike): Authorizer {
  * @throws {TlsConfigError} `invalid_argument` for an invalid prefix (e.g. a trailing `/`, ID-11).
  */
 export function authorizeIdPrefix(prefix: SpiffeIdLike): Authorizer {
-  return adaptMatcher(created(() => matchIdPrefix(prefix), 'authorizeIdPrefix'));
+  const matcher = adaptMatcher(created(() => matchIdPrefix(prefix), 'authorizeIdPrefix'));
+  if (toSpiffeId(prefix, 'authorizeIdPrefix').path !== '') return matcher;
+  // No path: a misconfiguration rather than a rule, which authorizeNot must not negate.
+  return (id, chains) => {
+    try {
+      matcher(id, chains);
+    } catch (error) {
+      const refusal = new TlsConfigError('unauthorized', reasonOf(error), { cause: error });
+      undecided.add(refusal);
+      throw refusal;
+    }
+  };
 }
 
 /**
@@ -145,9 +156,9 @@ export function authorizeAnyOf(...authorizers: Authorizer[]): Authorizer {
  * Fails closed: only a definite refusal of the inner authorizer counts, that is a thrown
  * `TlsConfigError` `unauthorized` (what the SDK's authorizers and {@link adaptMatcher} throw), a
  * thrown `SpiffeIdError` `unexpected_id`/`unexpected_trust_domain` (a matcher's refusal), or a
- * returned `false`. Anything else it throws (a `TypeError` from a bug), a returned Promise, or the
- * refusal of an empty `authorizeAllOf()`/`authorizeAnyOf()` (a misconfiguration) refuses the peer
- * too.
+ * returned `false`. Anything else it throws (a `TypeError` from a bug, also when a nested
+ * authorizer or matcher threw it), a returned Promise, or the refusal of an empty
+ * `authorizeAllOf()`/`authorizeAnyOf()` (a misconfiguration) refuses the peer too.
  * @throws {TlsConfigError} `invalid_argument` when `authorizer` is not a function.
  */
 export function authorizeNot(authorizer: Authorizer): Authorizer {
@@ -223,15 +234,22 @@ export function runAuthorizer(authorizer: Authorizer, id: SpiffeId, chains: X509
   if (result === undefined || result === true) return;
   if (typeof (result as { then?: unknown } | null)?.then === 'function') {
     (result as Promise<unknown>).then(undefined, () => {});
-    throw new TlsConfigError(
-      'unauthorized',
+    throw undecidedRefusal(
       `peer ${quote(id.toString())} refused: the authorizer returned a Promise, but it must decide synchronously (the handshake cannot wait)`,
     );
   }
-  throw new TlsConfigError(
+  const refusal = new TlsConfigError(
     'unauthorized',
     `peer ${quote(id.toString())} refused: the authorizer returned ${quote(String(result))}`,
   );
+  if (result !== false) undecided.add(refusal); // only `false` is a decision
+  throw refusal;
+}
+
+function undecidedRefusal(message: string): TlsConfigError {
+  const error = new TlsConfigError('unauthorized', message);
+  undecided.add(error);
+  return error;
 }
 
 /** Checks that `authorizer` is a function. */
@@ -257,24 +275,33 @@ function checkAuthorizers(authorizers: unknown[], where: string): Authorizer[] {
   return [...(authorizers as Authorizer[])];
 }
 
-/** Refusals that come from a misconfiguration, which `authorizeNot` must not turn into acceptance. */
-const misconfigured = new WeakSet<object>();
+/**
+ * Refusals that are not a decision (an empty combinator, a returned Promise or odd value), which
+ * `authorizeNot` must not turn into an acceptance.
+ */
+const undecided = new WeakSet<object>();
 
 function refusedByEmpty(id: SpiffeId, where: string): TlsConfigError {
-  const error = new TlsConfigError(
-    'unauthorized',
+  return undecidedRefusal(
     `peer ${quote(id.toString())} refused: ${where} was given no authorizers, so it refuses every peer (fail closed)`,
   );
-  misconfigured.add(error);
-  return error;
 }
 
-/** A thrown value that is a definite refusal (not a failure of the authorizer itself). */
+/**
+ * Whether a thrown value is a definite refusal, not a failure: a `TlsConfigError` `unauthorized`
+ * that is a decision and whose cause (if any) is one too (so a `TypeError` wrapped by
+ * `adaptMatcher` or `authorizeAllOf` is still a failure), a matcher's `SpiffeIdError`, or an
+ * `AggregateError` (of `authorizeAnyOf`) of definite refusals only.
+ */
 function isRefusal(error: unknown): boolean {
-  if (error instanceof TlsConfigError) return error.code === 'unauthorized' && !misconfigured.has(error);
+  if (error instanceof TlsConfigError) {
+    if (error.code !== 'unauthorized' || undecided.has(error)) return false;
+    return error.cause === undefined || isRefusal(error.cause);
+  }
   if (error instanceof SpiffeIdError) {
     return error.code === 'unexpected_id' || error.code === 'unexpected_trust_domain';
   }
+  if (error instanceof AggregateError) return error.errors.every(isRefusal);
   return false;
 }
 

@@ -246,6 +246,31 @@ describe('authorizeNot (not)', () => {
     );
   });
 
+  it('fails closed through nesting: a bug or an undecided answer deep inside is not negated', () => {
+    const buggy: Authorizer = () => {
+      throw new TypeError('boom');
+    };
+    const later = (() => Promise.resolve()) as unknown as Authorizer;
+    const buggyMatcher = adaptMatcher(() => {
+      throw new TypeError('matcher boom');
+    });
+    const refusing = authorizeId('spiffe://example.org/other');
+    for (const [name, inner] of [
+      ['authorizeAllOf(buggy)', authorizeAllOf(buggy)],
+      ['authorizeAllOf(Promise)', authorizeAllOf(later)],
+      ['adaptMatcher(buggy)', buggyMatcher],
+      ['authorizeAnyOf(buggy, refusing)', authorizeAnyOf(buggy, refusing)],
+      ['authorizeIdPrefix(root)', authorizeIdPrefix('spiffe://example.org')],
+    ] as const) {
+      expect(decide(authorizeNot(inner), API)?.message, name).toContain('fail closed');
+    }
+    // Definite refusals, nested, are negated.
+    expect(
+      decide(authorizeNot(authorizeAnyOf(refusing, authorizeMemberOf('other.org'))), API),
+    ).toBeUndefined();
+    expect(decide(authorizeNot(authorizeAllOf(authorizeAny(), refusing)), API)).toBeUndefined();
+  });
+
   it('refuses an argument that is not an authorizer at creation', () => {
     expectInvalid(
       () => authorizeNot('spiffe://example.org/x' as never),
