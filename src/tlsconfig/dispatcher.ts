@@ -15,17 +15,18 @@ export type FetchDispatcher = RequestInit extends { dispatcher?: infer D } ? Non
  * What {@link createDispatcher} returns: an undici `Agent` (the `undici` the SDK depends on:
  * pass it to undici's own `fetch`/`request`), typed also as the global `fetch`'s `dispatcher`
  * of whichever `@types/node` is installed, so `fetch(url, { dispatcher })` type-checks with
- * `@types/node` 20 through the newest without a cast. At run time Node's `fetch` drives it
- * through the `Dispatcher.dispatch` contract, which every undici major keeps.
+ * `@types/node` 20 through the newest without a cast. Node's `fetch` uses a dispatcher only
+ * through `dispatch(options, handler)`, which the `Agent` implements.
  */
 export type SpiffeDispatcher = Agent & FetchDispatcher;
 
 /**
- * An undici `Agent` (a `Dispatcher`, typed as {@link SpiffeDispatcher}) that opens its connections with client options from
- * `tlsClientOptions`, `mtlsClientOptions` or `mtlsWebClientOptions`, so that `fetch()` talks
- * SPIFFE mTLS: pass it as `dispatcher` to Node's global `fetch` or to undici's own. The server
- * is verified and authorized before a request is sent; sessions are never resumed. Only
- * `https:` URLs are served: an `http:` request fails rather than going out in plaintext.
+ * An undici `Agent` (a `Dispatcher`, typed as {@link SpiffeDispatcher}) that opens its
+ * connections with client options from `tlsClientOptions`, `mtlsClientOptions` or
+ * `mtlsWebClientOptions`, so that `fetch()` talks SPIFFE mTLS: pass it as `dispatcher` to Node's
+ * global `fetch` or to undici's own. The server is verified and authorized before a request is
+ * sent; sessions are never resumed. Only `https:` URLs are served: an `http:` request fails
+ * rather than going out in plaintext.
  *
  * @example
  * const dispatcher = createDispatcher(mtlsClientOptions(source, source, authorizeId(serverId)));
