@@ -285,6 +285,7 @@ describe('public surface', () => {
         'joinPathSegments',
         'matchAny',
         'matchId',
+        'matchIdPrefix',
         'matchMemberOf',
         'matchOneOf',
         'validatePath',
