@@ -31,6 +31,44 @@ export function matchId(expected: SpiffeIdLike): Matcher {
   };
 }
 
+/**
+ * Matches `prefix` and the IDs under it (go-spiffe 2.9 `MatchIDPrefix`): an ID of the prefix's
+ * trust domain whose path equals the prefix's path or extends it on a segment boundary. With
+ * prefix `spiffe://example.org/ns/prod`, `spiffe://example.org/ns/prod` and
+ * `spiffe://example.org/ns/prod/sa/api` match; `spiffe://example.org/ns/production` does not
+ * (the path is compared by segments, never as a string prefix), nor does any ID of another
+ * trust domain. The comparison is case-sensitive and exact (ID-12, A-1).
+ *
+ * A prefix with no path (`spiffe://example.org`) matches no ID, as in go-spiffe: to accept a
+ * whole trust domain, say so with {@link matchMemberOf}.
+ *
+ * @throws {SpiffeIdError} at creation for an invalid prefix, e.g. `invalid_path` for
+ *   `spiffe://example.org/ns/` (a trailing `/`, ID-11).
+ */
+export function matchIdPrefix(prefix: SpiffeIdLike): Matcher {
+  const want = SpiffeId.from(prefix);
+  const td = want.trustDomain;
+  const path = want.path;
+  return (value) => {
+    const id = given(value);
+    if (path === '') {
+      throw new SpiffeIdError(
+        'unexpected_id',
+        `unexpected ID "${id}": the prefix "${want}" has no path, so it matches no ID (use matchMemberOf to match a trust domain)`,
+      );
+    }
+    if (!id.memberOf(td)) {
+      throw new SpiffeIdError(
+        'unexpected_trust_domain',
+        `unexpected trust domain "${id.trustDomain}" of ID "${id}": expected an ID under "${want}"`,
+      );
+    }
+    if (id.path !== path && !id.path.startsWith(`${path}/`)) {
+      throw new SpiffeIdError('unexpected_id', `unexpected ID "${id}": expected "${want}" or an ID under it`);
+    }
+  };
+}
+
 /** Matches any of `expected`. @throws {SpiffeIdError} at creation for an invalid ID string. */
 export function matchOneOf(...expected: SpiffeIdLike[]): Matcher {
   const set = new Set(expected.map((e) => SpiffeId.from(e).toString()));

@@ -9,8 +9,12 @@ export {
   type Authorizer,
   authorizeAny,
   authorizeId,
+  authorizeIdPrefix,
   authorizeOneOf,
   authorizeMemberOf,
+  authorizeAllOf,
+  authorizeAnyOf,
+  authorizeNot,
   adaptMatcher,
 } from './authorizer.js';
 export { authorizeMatch } from './id-pattern.js';
@@ -37,7 +41,7 @@ export { guardServer } from './guard.js';
 export { createTlsServer, createHttpsServer, createHttp2SecureServer } from './servers.js';
 export { peerIdFrom } from './peer.js';
 export { createHttpsAgent } from './https-agent.js';
-export { createDispatcher } from './dispatcher.js';
+export { createDispatcher, type SpiffeDispatcher, type FetchDispatcher } from './dispatcher.js';
 export { grpcChannelCredentials } from './grpc-credentials.js';
 export { createGrpcTlsServer, peerIdFromCall } from './grpc-server.js';
 export type { JwtSvidAuthOptions, JwtSvidValidator } from './jwt-authenticator.js';

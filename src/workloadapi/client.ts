@@ -66,6 +66,11 @@ export class WorkloadApiClient implements JwtSvidSource, AsyncDisposable {
   readonly clock: WorkloadApiClock;
   /** The logger the client (and the sources using it) report to. */
   readonly logger: Logger;
+  /**
+   * The Workload API endpoint the client dials, as given or read from `SPIFFE_ENDPOINT_SOCKET`;
+   * `undefined` for a client over an injected transport.
+   */
+  readonly address: string | undefined;
   readonly #transport: WorkloadApiTransport;
   readonly #backoff: Required<BackoffOptions>;
   readonly #closer = new AbortController();
@@ -88,6 +93,7 @@ export class WorkloadApiClient implements JwtSvidSource, AsyncDisposable {
     this.logger = options.logger ?? nullLogger;
     if (options.transport !== undefined) {
       this.#transport = options.transport;
+      this.address = undefined;
     } else {
       const address = options.address ?? getDefaultAddress();
       if (address === undefined) {
@@ -97,6 +103,7 @@ export class WorkloadApiClient implements JwtSvidSource, AsyncDisposable {
         );
       }
       const target = grpcTarget(parseEndpointAddress(address));
+      this.address = address;
       this.#transport = createGrpcTransport(target, {
         initialReconnectMs: this.#backoff.initialDelayMs,
         maxReconnectMs: this.#backoff.maxDelayMs,

@@ -1,10 +1,11 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { Logger } from '../internal/logger.js';
+import { nullLogger, type Logger } from '../internal/logger.js';
 import { WorkloadApiClient, type WorkloadApiClientOptions } from './client.js';
 import type { WorkloadApiClock } from './clock.js';
 import { WorkloadApiError } from './errors.js';
 import { LatestChannel } from '../internal/latest-channel.js';
 import { reason } from './response.js';
+import { quote } from '../internal/errors.js';
 import { stopsWatch, type Watch } from './watch.js';
 
 /** How a source is made; shared by `X509Source.create`, `JwtSource.create` and `BundleSource.create`. */
@@ -64,6 +65,13 @@ interface StreamHealth {
   lastError: WorkloadApiError | undefined;
 }
 
+/** When a source still waiting for its first update first says so, in ms (by the client's clock). */
+const WAIT_NOTICE_FIRST_MS = 5_000;
+/** How often it says so again after that, in ms. */
+const WAIT_NOTICE_EVERY_MS = 30_000;
+/** The code of the process warning a source waiting without a logger emits. */
+const WAITING_WARNING_CODE = 'SPIFFE_SOURCE_WAITING';
+
 /** Human words for the codes that keep a source from its first update (#207). */
 const WHY: Partial<Record<string, string>> = {
   permission_denied: 'no identity issued',
@@ -86,7 +94,9 @@ export abstract class SourceBase<
   protected readonly logger: Logger;
   readonly #ownsClient: boolean;
   readonly #name: string;
-  readonly #listeners = new Map<PropertyKey, Set<Listener>>();
+  /** Per event, its listeners in call order, each with whether it is a `once` listener. */
+  readonly #listeners = new Map<PropertyKey, Map<Listener, boolean>>();
+  #maxListeners = 0;
   readonly #channels = new Set<LatestChannel<Update>>();
   readonly #health = new Map<string, StreamHealth>();
   readonly #watches: Watch<unknown>[] = [];
@@ -112,19 +122,106 @@ export abstract class SourceBase<
 
   /**
    * Registers `listener` for `event`; see each source for its events. A listener that throws is
-   * logged and does not disturb the source.
+   * logged and does not disturb the source. A listener is registered at most once per event.
+   *
+   * The listener methods follow Node's `EventEmitter`, so `events.once(source, 'update')` and
+   * `events.on(source, 'update')` work; note that those also reject on the first `error` event,
+   * which a source emits for failures it recovers from.
    */
   on<E extends keyof Events>(event: E, listener: Events[E]): this {
-    let set = this.#listeners.get(event);
-    if (set === undefined) this.#listeners.set(event, (set = new Set()));
-    set.add(listener);
-    return this;
+    return this.#add(event, listener, false, false);
   }
 
-  /** Removes a listener added with `on`. */
+  /** Same as `on` (`EventEmitter.addListener`). */
+  addListener<E extends keyof Events>(event: E, listener: Events[E]): this {
+    return this.#add(event, listener, false, false);
+  }
+
+  /**
+   * Registers `listener` for the next `event` only: it is removed before it is called. `off`
+   * with the same listener removes it before that.
+   */
+  once<E extends keyof Events>(event: E, listener: Events[E]): this {
+    return this.#add(event, listener, true, false);
+  }
+
+  /** As `on`, but the listener runs before those already registered. */
+  prependListener<E extends keyof Events>(event: E, listener: Events[E]): this {
+    return this.#add(event, listener, false, true);
+  }
+
+  /** As `once`, but the listener runs before those already registered. */
+  prependOnceListener<E extends keyof Events>(event: E, listener: Events[E]): this {
+    return this.#add(event, listener, true, true);
+  }
+
+  /** Removes a listener added with `on` or `once`. */
   off<E extends keyof Events>(event: E, listener: Events[E]): this {
     this.#listeners.get(event)?.delete(listener);
     return this;
+  }
+
+  /** Same as `off` (`EventEmitter.removeListener`). */
+  removeListener<E extends keyof Events>(event: E, listener: Events[E]): this {
+    return this.off(event, listener);
+  }
+
+  /** Removes every listener of `event`, or of every event. */
+  removeAllListeners(event?: keyof Events): this {
+    // Cleared in place, so that an emit under way calls none of them any more.
+    if (event === undefined) for (const registered of this.#listeners.values()) registered.clear();
+    else this.#listeners.get(event)?.clear();
+    return this;
+  }
+
+  /** The listeners of `event`, in call order. */
+  listeners<E extends keyof Events>(event: E): Events[E][] {
+    return [...(this.#listeners.get(event)?.keys() ?? [])] as Events[E][];
+  }
+
+  /** Same as `listeners`: `once` listeners are not wrapped. */
+  rawListeners<E extends keyof Events>(event: E): Events[E][] {
+    return this.listeners(event);
+  }
+
+  /** How many listeners `event` has (only `listener`, when given: 0 or 1). */
+  listenerCount<E extends keyof Events>(event: E, listener?: Events[E]): number {
+    const registered = this.#listeners.get(event);
+    if (listener !== undefined) return registered?.has(listener) ? 1 : 0;
+    return registered?.size ?? 0;
+  }
+
+  /** The events that have listeners. */
+  eventNames(): (keyof Events & (string | symbol))[] {
+    return [...this.#listeners].filter(([, l]) => l.size > 0).map(([e]) => e) as (keyof Events &
+      (string | symbol))[];
+  }
+
+  /**
+   * Kept for `EventEmitter` compatibility: a source has no listener limit and never warns about
+   * many listeners; the value is only returned by `getMaxListeners`.
+   */
+  setMaxListeners(n: number): this {
+    this.#maxListeners = n;
+    return this;
+  }
+
+  /** The value last given to `setMaxListeners` (default 0: no limit). */
+  getMaxListeners(): number {
+    return this.#maxListeners;
+  }
+
+  /**
+   * Not for callers: a source emits only what the Workload API sent, so that a listener can trust
+   * its `update` events. Present so that a source is an `EventEmitter` to `events.once` and
+   * `events.on` type-wise.
+   * @throws {WorkloadApiError} `invalid_argument_local`, always.
+   */
+  emit(event: keyof Events): boolean {
+    throw new WorkloadApiError(
+      'invalid_argument_local',
+      `${this.#name}.emit(${quote(String(event))}): a source emits its own events only`,
+    );
   }
 
   /**
@@ -188,7 +285,11 @@ export abstract class SourceBase<
   }
 
   /**
-   * Waits for the first update of every stream, `timeoutMs` at most.
+   * Waits for the first update of every stream, `timeoutMs` at most. A wait is never silent: after
+   * 5 s, then every 30 s (by the client's clock), it logs a warning saying what it waits for, from
+   * which address, the last error, and how to bound the wait; once the update comes after such a
+   * warning, it logs that at `info`. Without a logger and without `timeoutMs`, it says it once,
+   * after 5 s, as a process warning (`SPIFFE_SOURCE_WAITING`) rather than wait silently.
    * @throws {WorkloadApiError} `timeout` or `aborted` (saying why nothing came), the error that
    *   stopped a watch, or `closed`.
    */
@@ -202,6 +303,21 @@ export abstract class SourceBase<
     if (this.#closed)
       throw new WorkloadApiError('closed', `${this.#name} was closed before its first update`);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let noticeTimer: unknown;
+    let noticed = false;
+    const started = this.clock.now().getTime();
+    const elapsed = (): string => `${Math.round((this.clock.now().getTime() - started) / 1000)} s`;
+    const notice = (): void => {
+      const message = this.#waitingMessage(what, elapsed(), timeoutMs);
+      if (this.logger !== nullLogger) {
+        this.logger.warn(message);
+        noticeTimer = this.clock.setTimeout(notice, WAIT_NOTICE_EVERY_MS);
+      } else if (!noticed && timeoutMs === undefined) {
+        // No logger and no bound: say it once on stderr rather than wait silently.
+        process.emitWarning(message, { code: WAITING_WARNING_CODE });
+      }
+      noticed = true;
+    };
     const onAbort = (): void =>
       this.#waiter?.reject(this.#explain(`${what} not received before the signal aborted`, 'aborted'));
     try {
@@ -213,14 +329,27 @@ export abstract class SourceBase<
             timeoutMs,
           );
         }
+        noticeTimer = this.clock.setTimeout(notice, WAIT_NOTICE_FIRST_MS);
         if (signal?.aborted) onAbort();
         else signal?.addEventListener('abort', onAbort, { once: true });
       });
+      if (noticed) this.logger.info(`${this.#name}: ${what} received after ${elapsed()}`);
     } finally {
       this.#waiter = undefined;
       clearTimeout(timer);
+      this.clock.clearTimeout(noticeTimer);
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** What a source waiting for its first update logs (#207: never wait silently). */
+  #waitingMessage(what: string, elapsed: string, timeoutMs: number | undefined): string {
+    const address = this.client.address ?? 'an injected transport';
+    const bound =
+      timeoutMs === undefined
+        ? `it keeps waiting (no timeoutMs; go-spiffe waits too): pass { timeoutMs } or { signal } to ${this.#name}.create to bound the wait`
+        : `it gives up after timeoutMs = ${timeoutMs} ms`;
+    return `${this.#name}.create: still waiting for the first ${what} from ${address} after ${elapsed}: ${this.#pendingDetail()}; ${bound}`;
   }
 
   /** Records an accepted update of `stream` and hands `update` to listeners and iterators. */
@@ -261,12 +390,42 @@ export abstract class SourceBase<
   }
 
   /** Emits `event` to its listeners; a throwing listener is logged. */
-  protected emit<E extends keyof Events>(event: E, value: Parameters<Events[E]>[0]): void {
+  protected emitEvent<E extends keyof Events>(event: E, value: Parameters<Events[E]>[0]): void {
     this.#emit(event, value);
   }
 
+  #add(event: PropertyKey, listener: unknown, once: boolean, prepend: boolean): this {
+    if (typeof listener !== 'function') {
+      throw new WorkloadApiError(
+        'invalid_argument_local',
+        `${this.#name}: the listener of ${quote(String(event))} must be a function`,
+      );
+    }
+    const l = listener as Listener;
+    let registered = this.#listeners.get(event);
+    if (registered === undefined) this.#listeners.set(event, (registered = new Map()));
+    // A listener registered with `on` stays so when also registered with `once`.
+    const isOnce = once && registered.get(l) !== false;
+    if (prepend) {
+      // In place: an emit under way checks this same map for removed `once` listeners.
+      const rest = [...registered].filter(([k]) => k !== l);
+      registered.clear();
+      registered.set(l, isOnce);
+      for (const [k, v] of rest) registered.set(k, v);
+    } else {
+      registered.set(l, isOnce);
+    }
+    return this;
+  }
+
   #emit(event: PropertyKey, value: unknown): void {
-    for (const listener of [...(this.#listeners.get(event) ?? [])]) {
+    const registered = this.#listeners.get(event);
+    if (registered === undefined) return;
+    for (const listener of [...registered.keys()]) {
+      // Read live: an earlier listener may have removed it (skipped) or re-registered it.
+      const once = registered.get(listener);
+      if (once === undefined) continue;
+      if (once) registered.delete(listener); // removed before it runs
       try {
         (listener as (v: unknown) => void)(value);
       } catch (error) {
@@ -308,6 +467,14 @@ export abstract class SourceBase<
   /** An error saying why no first update came: e.g. "no identity issued: PermissionDenied, 3 attempts". */
   #explain(what: string, code: WorkloadApiError['code'], cause?: WorkloadApiError): WorkloadApiError {
     const pending = [...this.#health].filter(([, h]) => !h.updated);
+    return new WorkloadApiError(code, `${what}: ${this.#pendingDetail()}`, {
+      cause: cause ?? this.#lastErrorOf(pending),
+    });
+  }
+
+  /** Why the streams without an update have none yet: their errors, or no answer. */
+  #pendingDetail(): string {
+    const pending = [...this.#health].filter(([, h]) => !h.updated);
     const parts = pending.map(([stream, h]) => {
       const e = h.lastError;
       if (e === undefined) return `${stream}: no answer from the agent yet`;
@@ -316,8 +483,7 @@ export abstract class SourceBase<
       const attempts = `${h.errors} failed attempt${h.errors === 1 ? '' : 's'}`;
       return `${stream}: ${why}: ${status}, ${attempts} (last error: ${e.message})`;
     });
-    const detail = parts.length > 0 ? parts.join('; ') : 'no answer from the agent yet';
-    return new WorkloadApiError(code, `${what}: ${detail}`, { cause: cause ?? this.#lastErrorOf(pending) });
+    return parts.length > 0 ? parts.join('; ') : 'no answer from the agent yet';
   }
 
   #lastErrorOf(pending: [string, StreamHealth][]): WorkloadApiError | undefined {

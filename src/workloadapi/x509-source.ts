@@ -255,7 +255,7 @@ export class X509Source
       this.logger.warn(
         `X509Source: the X509-SVID ${svid.id.toString()} expires in ${Math.round(remainingMs / 1000)} s and no rotation came`,
       );
-      this.emit('expiring', { svid: this.#svid, expiresAt: svid.expiresAt, remainingMs });
+      this.emitEvent('expiring', { svid: this.#svid, expiresAt: svid.expiresAt, remainingMs });
     };
     const delay = warnAt - this.clock.now().getTime();
     if (delay > 0) this.#expiryTimer = this.clock.setTimeout(fire, delay);

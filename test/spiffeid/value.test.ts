@@ -295,6 +295,7 @@ describe('public surface', () => {
         'joinPathSegments',
         'matchAny',
         'matchId',
+        'matchIdPrefix',
         'matchMemberOf',
         'matchOneOf',
         'validatePath',
