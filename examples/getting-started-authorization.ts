@@ -83,7 +83,7 @@ try {
     ['frontend', frontend],
   ] as const) {
     const dispatcher = client(caller);
-    const outcome = await fetch(url, { dispatcher } as RequestInit).then(
+    const outcome = await fetch(url, { dispatcher }).then(
       async (res) => `${res.status} ${await res.text()}`,
       () => 'refused during the handshake',
     );
@@ -140,7 +140,7 @@ try {
     ['frontend', frontend],
   ] as const) {
     const dispatcher = client(caller);
-    const res = await fetch(guardedUrl, { dispatcher } as RequestInit);
+    const res = await fetch(guardedUrl, { dispatcher });
     console.log(`${name} -> database (OPA): ${res.status} ${await res.text()}`);
     await dispatcher.close();
   }

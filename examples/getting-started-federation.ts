@@ -72,7 +72,7 @@ try {
   const dispatcher = createDispatcher(
     mtlsClientOptions(apiServerSource, apiServerSource, authorizeId(reports)),
   );
-  const res = await fetch(url, { dispatcher } as RequestInit);
+  const res = await fetch(url, { dispatcher });
   console.log(`api-server <- ${res.status} ${await res.text()}`);
   // #endregion client
 

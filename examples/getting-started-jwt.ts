@@ -89,18 +89,18 @@ try {
   const dispatcher = createDispatcher(
     tlsClientOptions(frontendX509, authorizeId('spiffe://example.org/ns/production/sa/api-server')),
   );
-  const res = await fetchWithSvid(url, { dispatcher } as RequestInit);
+  const res = await fetchWithSvid(url, { dispatcher });
   console.log(`frontend <- ${res.status} ${await res.text()}`);
   // #endregion client
 
   // #region refused
   // No token: 401. A valid token of a caller the authorizer refuses (api-server itself): 403.
-  const anonymous = await fetch(url, { dispatcher } as RequestInit);
+  const anonymous = await fetch(url, { dispatcher });
   console.log(`no token <- ${anonymous.status} ${anonymous.headers.get('www-authenticate')}`);
   const asApiServer = jwtSvidFetch(
     new JwtSvidCache(apiServerJwt, { audience: 'spiffe://example.org/ns/production/sa/api-server' }),
   );
-  const refused = await asApiServer(url, { dispatcher } as RequestInit);
+  const refused = await asApiServer(url, { dispatcher });
   console.log(`api-server's own token <- ${refused.status} ${(await refused.text()).trim()}`);
   // #endregion refused
 

@@ -54,7 +54,7 @@ try {
   const dispatcher = createDispatcher(
     mtlsClientOptions(apiServerSource, apiServerSource, authorizeId(database)),
   );
-  const res = await fetch(url, { dispatcher } as RequestInit);
+  const res = await fetch(url, { dispatcher });
   console.log(`api-server <- ${res.status} ${await res.text()}`);
   // #endregion client
 
@@ -63,7 +63,7 @@ try {
   const asFrontend = createDispatcher(
     mtlsClientOptions(frontendSource, frontendSource, authorizeId(database)),
   );
-  await fetch(url, { dispatcher: asFrontend } as RequestInit).then(
+  await fetch(url, { dispatcher: asFrontend }).then(
     () => Promise.reject(new Error('frontend was served: the authorizer must refuse it')),
     (error: Error) => console.log(`frontend <- refused: ${error.message}, ${String(error.cause)}`),
   );

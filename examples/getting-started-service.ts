@@ -47,7 +47,7 @@ export async function startApiServer(env: NodeJS.ProcessEnv = process.env) {
   });
   const server = createHttpsServer(tlsServerOptions(x509), (req, res) =>
     auth(req, res, () => {
-      fetch(`${env.DATABASE_URL}/orders`, { dispatcher: toDatabase } as RequestInit)
+      fetch(`${env.DATABASE_URL}/orders`, { dispatcher: toDatabase })
         .then(async (answer) => {
           res.statusCode = answer.status;
           res.end(await answer.text());
@@ -121,7 +121,7 @@ if (process.env.SPIFFE_ENDPOINT_SOCKET) {
   const dispatcher = createDispatcher(tlsClientOptions(frontendX509, authorizeId(apiServerId)));
   const res = await jwtSvidFetch(new JwtSvidCache(frontendJwt, { audience: apiServerId }))(
     `https://127.0.0.1:${port(server)}/orders`,
-    { dispatcher } as RequestInit,
+    { dispatcher },
   );
   console.log(`frontend -> api-server -> database <- ${res.status} ${await res.text()}`);
 

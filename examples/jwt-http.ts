@@ -77,7 +77,7 @@ try {
     ['web', asWeb],
     ['no token', fetch],
   ] as const) {
-    const res = await send(url, { dispatcher } as RequestInit);
+    const res = await send(url, { dispatcher });
     console.log(`${who.padEnd(10)} -> ${res.status} ${(await res.text()).trim()}`);
   }
 

@@ -59,7 +59,7 @@ try {
   const agentHttps = createHttpsAgent(clientOptions);
   console.log(`https.Agent -> ${await get(url, agentHttps)}`);
   const dispatcher = createDispatcher(clientOptions);
-  const res = await fetch(url, { dispatcher } as RequestInit);
+  const res = await fetch(url, { dispatcher });
   console.log(`fetch       -> ${await res.text()}`);
 
   // batch is a valid SVID of example.org, but database does not authorize it.

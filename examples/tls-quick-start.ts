@@ -81,7 +81,7 @@ try {
 
   // fetch(), with an undici dispatcher, to the HTTPS server.
   const dispatcher = createDispatcher(client);
-  const fetched = await fetch(`https://127.0.0.1:${port(httpsServer)}/`, { dispatcher } as RequestInit);
+  const fetched = await fetch(`https://127.0.0.1:${port(httpsServer)}/`, { dispatcher });
   console.log(`fetch          <- ${fetched.status} ${await fetched.text()}`);
 
   // http2.connect to the HTTP/2 server (an HTTP/2 client cannot talk to an HTTP/1.1 server).

@@ -73,7 +73,7 @@ export class Frontend {
         'ok',
       );
     }
-    const res = await this.#fetch(`${this.#apiUrl}/orders`, { dispatcher: this.#dispatcher } as RequestInit);
+    const res = await this.#fetch(`${this.#apiUrl}/orders`, { dispatcher: this.#dispatcher });
     const body = await res.text();
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${body.trim()}`);
     return JSON.parse(body) as ApiAnswer;

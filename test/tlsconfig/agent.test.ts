@@ -117,7 +117,7 @@ describe('with the fake agent', () => {
     expect(await get(`${s.url}/`, { agent: agentHttps })).toBe(`hello ${API}`);
     const dispatcher = createDispatcher(options);
     cleanup.push(() => dispatcher.close());
-    expect(await (await fetch(`${s.url}/`, { dispatcher } as RequestInit)).text()).toBe(`hello ${API}`);
+    expect(await (await fetch(`${s.url}/`, { dispatcher })).text()).toBe(`hello ${API}`);
   });
 
   it('a workload the database does not authorize is refused', async () => {
@@ -234,9 +234,9 @@ describe('with the fake agent', () => {
       const dispatcher = createDispatcher(mtlsClientOptions(api.x509, api.x509, authorizeId(DATABASE)));
       cleanup.push(() => dispatcher.close());
       const call = jwtSvidFetch(new JwtSvidCache(api.jwt, { audience: DATABASE }));
-      const res = await call(url, { dispatcher } as RequestInit);
+      const res = await call(url, { dispatcher });
       expect([res.status, await res.text()]).toEqual([200, 'rows']);
-      const anonymous = await fetch(url, { dispatcher } as RequestInit);
+      const anonymous = await fetch(url, { dispatcher });
       expect(anonymous.status).toBe(401);
     }
     expect(seen).toEqual([API, API]);

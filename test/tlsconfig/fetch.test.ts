@@ -39,9 +39,9 @@ describe('fetch', () => {
     const dispatcher = createDispatcher(
       mtlsClientOptions(svidOf(s.caA, CLIENT), s.bundles, authorizeId(SERVER)),
     );
-    const res = await fetch(s.url, { dispatcher } as RequestInit);
+    const res = await fetch(s.url, { dispatcher });
     expect(await res.json()).toEqual({ hello: CLIENT });
-    const again = await fetch(s.url, { dispatcher } as RequestInit);
+    const again = await fetch(s.url, { dispatcher });
     expect(again.status).toBe(200);
     expect(s.seen).toEqual([CLIENT, CLIENT]);
     await dispatcher.close();
@@ -62,7 +62,7 @@ describe('fetch', () => {
     const dispatcher = createDispatcher(
       mtlsClientOptions(svidOf(s.caA, CLIENT), s.bundles, authorizeId('spiffe://example.org/db')),
     );
-    const error = (await fetch(s.url, { dispatcher } as RequestInit).catch((e: unknown) => e)) as Error;
+    const error = (await fetch(s.url, { dispatcher }).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(TypeError);
     expect(error.cause).toMatchObject({ code: 'unauthorized' });
     expect(s.seen).toEqual([]);
@@ -74,7 +74,7 @@ describe('fetch', () => {
     const dispatcher = createDispatcher(
       mtlsClientOptions(svidOf(s.caA, CLIENT), s.bundles, authorizeId(SERVER)),
     );
-    const error = (await fetch(s.url.replace('https:', 'http:'), { dispatcher } as RequestInit).catch(
+    const error = (await fetch(s.url.replace('https:', 'http:'), { dispatcher }).catch(
       (e: unknown) => e,
     )) as Error;
     expect(error.cause).toMatchObject({ code: 'invalid_argument' });
