@@ -2,6 +2,13 @@ import type { KeyObject, X509Certificate } from 'node:crypto';
 import { quote } from '../internal/errors.js';
 import { readCertificateInfo } from '../internal/x509/read-certificate.js';
 import type { CertificateInfo } from '../internal/x509/types.js';
+import {
+  checkPublicKeyInfo,
+  checkSignatureAlgorithm,
+  type AcceptedKey,
+  type PolicyViolation,
+  type SignatureAlgorithm,
+} from './crypto-policy.js';
 import { SvidError } from './errors.js';
 
 /** What the SVID rules read from one certificate, computed once per `X509Certificate` object. */
@@ -11,6 +18,10 @@ export interface CertificateFacts {
   notBefore: number;
   notAfter: number;
   publicKey: KeyObject | undefined;
+  /** The key policy's verdict on the certificate's key (`keyVerdict`), computed on first use. */
+  key: AcceptedKey | PolicyViolation | undefined;
+  /** The algorithm policy's verdict on its signature algorithm (`algorithmVerdict`), computed on first use. */
+  algorithm: SignatureAlgorithm | PolicyViolation | undefined;
 }
 
 /**
@@ -41,10 +52,22 @@ export function certificateFacts(cert: X509Certificate, what: string): Certifica
       notBefore: parseOpenSslTime(cert.validFrom, what),
       notAfter: parseOpenSslTime(cert.validTo, what),
       publicKey: undefined,
+      key: undefined,
+      algorithm: undefined,
     };
     cache.set(cert, facts);
   }
   return facts;
+}
+
+/** The key policy's verdict on the certificate's public key, computed once per certificate object. */
+export function keyVerdict(facts: CertificateFacts): AcceptedKey | PolicyViolation {
+  return (facts.key ??= checkPublicKeyInfo(facts.info));
+}
+
+/** The algorithm policy's verdict on the certificate's signature algorithm, computed once per certificate object. */
+export function algorithmVerdict(facts: CertificateFacts): SignatureAlgorithm | PolicyViolation {
+  return (facts.algorithm ??= checkSignatureAlgorithm(facts.info));
 }
 
 /** The certificate's public key, created once per certificate object. */

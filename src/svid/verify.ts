@@ -6,7 +6,7 @@ import { certificateNode } from './certificate-info.js';
 import { checkLeafForValidation } from './certificate-rules.js';
 import { parseDerCertificate } from './certificates.js';
 import { SvidError } from './errors.js';
-import { validatePaths } from './path-validation.js';
+import { MAX_PATH_LENGTH, validatePaths } from './path-validation.js';
 
 /** Options of `verifyX509Svid`. */
 export interface VerifyX509SvidOptions {
@@ -32,11 +32,15 @@ export interface VerifiedX509Svid {
  * - RFC 5280 path validation in JavaScript, signatures by `node:crypto`: see the SDK docs
  *   (`docs/svid.md`) for the exact checks. EKU is not enforced (the spec does not ask validators
  *   to; go-spiffe parity).
+ * - Key and algorithm policy on every certificate of a path (no MD5 or SHA-1 signatures, RSA of
+ *   2048..8192 bits with a sane exponent, EC P-256/P-384/P-521, Ed25519), checked before any
+ *   signature work; bounded cost: at most 10 certificates, and a signature-work budget.
  *
  * @throws {SvidError} `no_certificates`, `invalid_certificate`, a leaf rule code,
  *   `bundle_not_found`, `untrusted_chain`, `certificate_expired`, `certificate_not_yet_valid`,
  *   `signing_certificate_not_ca`, `signing_certificate_key_usage`, `path_length_exceeded`,
  *   `name_constraint_violation`, `unsupported_name_constraint`, `unknown_critical_extension`,
+ *   `weak_key`, `unsupported_key`, `weak_signature_algorithm`, `unsupported_signature_algorithm`,
  *   or `invalid_argument`.
  */
 export function verifyX509Svid(
@@ -47,6 +51,13 @@ export function verifyX509Svid(
   if (!Array.isArray(chain))
     throw new SvidError('invalid_argument', 'chain must be an array of certificates');
   if (chain.length === 0) throw new SvidError('no_certificates', 'cannot verify an empty certificate chain');
+  // Bounded cost (docs/svid.md): a longer chain is refused before any certificate is read.
+  if (chain.length > MAX_PATH_LENGTH) {
+    throw new SvidError(
+      'untrusted_chain',
+      `the chain has ${chain.length} certificates; at most ${MAX_PATH_LENGTH} (leaf, intermediates and root) are accepted (X-14)`,
+    );
+  }
   if (typeof bundleSource?.getX509BundleForTrustDomain !== 'function') {
     throw new SvidError('invalid_argument', 'bundleSource must be an X509BundleSource');
   }

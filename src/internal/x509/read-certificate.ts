@@ -20,7 +20,7 @@ import {
   readSubjectKeyId,
 } from './extensions.js';
 import { checkName } from './name.js';
-import type { CertificateInfo } from './types.js';
+import type { AlgorithmId, CertificateInfo } from './types.js';
 
 /**
  * Reads from one DER certificate what `node:crypto`'s `X509Certificate` does not expose: the
@@ -40,7 +40,9 @@ export function readCertificateInfo(der: Uint8Array): CertificateInfo {
   const top = new DerReader(der, 0, der.length);
   const cert = top.enter(TAG_SEQUENCE, 'Certificate');
   top.expectEnd('Certificate');
+  const tbsStart = cert.pos;
   const tbs = cert.enter(TAG_SEQUENCE, 'tbsCertificate');
+  const tbsDer = der.subarray(tbsStart, cert.pos);
 
   let version = 0; // v1: DEFAULT, so absent in DER
   if (tbs.peekTag() === 0xa0) {
@@ -71,9 +73,12 @@ export function readCertificateInfo(der: Uint8Array): CertificateInfo {
   checkName(subject, 'subject');
   const subjectDer = der.subarray(subjectStart, tbs.pos);
 
+  const spkiStart = tbs.pos;
   const spki = tbs.enter(TAG_SEQUENCE, 'subjectPublicKeyInfo');
-  readAlgorithmIdentifier(spki, 'subjectPublicKeyInfo algorithm');
+  const keyAlgorithm = readAlgorithmIdentifier(spki, 'subjectPublicKeyInfo algorithm');
   spki.readBitString('subjectPublicKey');
+  const publicKeyBits = der.subarray(spki.valueStart + 1, spki.valueEnd);
+  const publicKeyUnusedBits = der[spki.valueStart] as number;
   spki.expectEnd('subjectPublicKeyInfo');
 
   // RFC 5280 §4.1.2.8: unique identifiers only in v2 and v3 certificates.
@@ -96,6 +101,15 @@ export function readCertificateInfo(der: Uint8Array): CertificateInfo {
     nameConstraints: undefined,
     subjectKeyId: undefined,
     authorityKeyId: undefined,
+    tbsDer,
+    signatureAlgorithmOid: '',
+    signatureAlgorithmParameters: undefined,
+    signatureValue: der.subarray(0, 0),
+    publicKeyDer: der.subarray(spkiStart, tbs.pos),
+    publicKeyAlgorithmOid: keyAlgorithm.oid,
+    publicKeyParameters: keyAlgorithm.parameters,
+    publicKeyBits,
+    publicKeyUnusedBits,
   };
   if (tbs.peekTag() === 0xa3) {
     // §4.1.2.9: extensions only in v3 certificates.
@@ -109,11 +123,14 @@ export function readCertificateInfo(der: Uint8Array): CertificateInfo {
   // §4.1.1.2: signatureAlgorithm MUST equal tbsCertificate.signature (Go refuses to parse such a
   // certificate, OpenSSL to verify it).
   const outerAlgStart = cert.pos;
-  readAlgorithmIdentifier(cert, 'signatureAlgorithm');
+  const signatureAlgorithm = readAlgorithmIdentifier(cert, 'signatureAlgorithm');
+  info.signatureAlgorithmOid = signatureAlgorithm.oid;
+  info.signatureAlgorithmParameters = signatureAlgorithm.parameters;
   if (!sameBytes(der, sigAlgStart, sigAlgEnd, outerAlgStart, cert.pos)) {
     fail('signatureAlgorithm', 'differs from tbsCertificate.signature', outerAlgStart);
   }
   cert.readBitString('signatureValue');
+  info.signatureValue = der.subarray(cert.valueStart + 1, cert.valueEnd);
   cert.expectEnd('Certificate');
   return info;
 }
@@ -168,11 +185,17 @@ function readExtensions(list: DerReader, info: CertificateInfo): void {
 }
 
 /** AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }. */
-function readAlgorithmIdentifier(r: DerReader, what: string): void {
+function readAlgorithmIdentifier(r: DerReader, what: string): AlgorithmId {
   const alg = r.enter(TAG_SEQUENCE, what);
-  alg.skipOid(what);
-  if (!alg.done) alg.next(ANY_TAG, what);
+  const oid = alg.readOid(what);
+  let parameters: Uint8Array | undefined;
+  if (!alg.done) {
+    const start = alg.pos;
+    alg.next(ANY_TAG, what);
+    parameters = alg.buf.subarray(start, alg.pos);
+  }
   alg.expectEnd(what);
+  return { oid, parameters };
 }
 
 /** Time ::= CHOICE { utcTime UTCTime, generalTime GeneralizedTime }; the value is left to node:crypto. */
