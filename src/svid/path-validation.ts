@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import { certificateNode, type CertificateNode } from './certificate-info.js';
+import { certificateNode, type CertificateNode, type PresentedCertificate } from './certificate-info.js';
 import { SvidError } from './errors.js';
 import { checkNameConstraints } from './name-constraints.js';
 import { checkSignature, leafPolicyError, type CostBudget } from './signature-check.js';
@@ -57,11 +57,11 @@ const KNOWN_EXTENSIONS = new Set([
  */
 export function validatePaths(
   leaf: CertificateNode,
-  intermediates: readonly X509Certificate[],
+  intermediates: readonly PresentedCertificate[],
   authorities: readonly X509Certificate[],
   time: number,
   trustDomain: string,
-): X509Certificate[][] {
+): CertificateNode[][] {
   checkValidity(leaf, time);
   checkCriticalExtensions(leaf);
   // Key and algorithm policy on the leaf, which every path contains (X-14; OpenSSL's security
@@ -82,13 +82,20 @@ export function validatePaths(
   // A presented copy of a bundle authority adds nothing (the path ends at the authority), and a
   // repeated certificate would only repeat work.
   const presented: CertificateNode[] = [];
-  intermediates.forEach((cert, i) => {
-    const seen = (c: X509Certificate): boolean => c === cert || c.raw.equals(cert.raw);
-    if (seen(leaf.cert) || authorities.some(seen) || intermediates.slice(0, i).some(seen)) return;
-    presented.push(certificateNode(cert, `certificate ${i + 2}`));
+  const authorityDer = intermediates.length === 0 ? [] : authorities.map((cert) => cert.raw);
+  intermediates.forEach((candidate, i) => {
+    const seen = (der: Uint8Array): boolean => bytesEqual(der, candidate.der);
+    if (
+      seen(leaf.facts.der) ||
+      authorityDer.some(seen) ||
+      intermediates.slice(0, i).some((other) => seen(other.der))
+    ) {
+      return;
+    }
+    presented.push(candidate.node());
   });
 
-  const chains: X509Certificate[][] = [];
+  const chains: CertificateNode[][] = [];
   let firstError: SvidError | undefined;
   const budget: CostBudget = { remaining: MAX_SIGNATURE_COST, limit: MAX_SIGNATURE_COST };
   let candidates = 0;
@@ -135,7 +142,7 @@ export function validatePaths(
       const full = [...path, anchor];
       try {
         checkPath(full, time);
-        chains.push(full.map((n) => n.cert));
+        chains.push(full);
       } catch (error) {
         if (!(error instanceof SvidError)) throw error;
         firstError ??= error;

@@ -19,10 +19,11 @@ import { SvidError } from './errors.js';
 const issuerKeys = new Lru<string, KeyObject>(256);
 /**
  * (issuer key, CA certificate) pairs whose signature verified: the intermediates a fleet shares.
- * Keyed by the exact DER of both, so only a byte-identical certificate under a byte-identical
- * key hits; only successes are stored. Leaves are never stored (each is new).
+ * Keyed by the issuer's SPKI DER and the certificate's signature value, holding the certificate's
+ * tbsCertificate, which must also be byte-identical for a hit: so only the exact same certificate
+ * under the exact same key hits. Only successes are stored; leaves never are (each is new).
  */
-const verifiedCaSignatures = new Lru<string, true>(1024);
+const verifiedCaSignatures = new Lru<string, Buffer>(1024);
 
 /** How much signature work one verification may still spend, in P-256-check units (crypto-policy.ts). */
 export interface CostBudget {
@@ -62,10 +63,10 @@ export function checkSignature(
   // tbsCertificate and signatureValue determine the whole DER (the reader enforces that the outer
   // algorithm equals the inner one).
   const { tbsDer, signatureValue } = child.facts.info;
-  const pairKey = childIsCa ? `${latin1(spki)}|${latin1(tbsDer)}|${latin1(signatureValue)}` : undefined;
-  if (pairKey !== undefined && verifiedCaSignatures.get(pairKey) === true) return true;
+  const pairKey = childIsCa ? latin1(signatureValue) + latin1(spki) : undefined;
+  if (pairKey !== undefined && verifiedCaSignatures.get(pairKey)?.equals(tbsDer) === true) return true;
 
-  const keyId = latin1(spki);
+  const keyId = parent.facts.publicKey === undefined ? latin1(spki) : '';
   let keyObject = parent.facts.publicKey ?? issuerKeys.get(keyId);
   const cost = verificationCost(key) + (keyObject === undefined && !trustedParent ? importCost(key) : 0);
   if (budget.remaining < cost) {
@@ -89,7 +90,7 @@ export function checkSignature(
   } catch {
     ok = false;
   }
-  if (ok && pairKey !== undefined) verifiedCaSignatures.set(pairKey, true);
+  if (ok && pairKey !== undefined) verifiedCaSignatures.set(pairKey, Buffer.from(tbsDer));
   return ok;
 }
 

@@ -2,9 +2,13 @@ import { X509Certificate } from 'node:crypto';
 import type { X509BundleSource } from '../bundle/index.js';
 import { quote } from '../internal/errors.js';
 import type { SpiffeId } from '../spiffeid/index.js';
-import { certificateNode } from './certificate-info.js';
+import {
+  presentedCertificate,
+  presentedDer,
+  type CertificateNode,
+  type PresentedCertificate,
+} from './certificate-info.js';
 import { checkLeafForValidation } from './certificate-rules.js';
-import { parseDerCertificate } from './certificates.js';
 import { SvidError } from './errors.js';
 import { MAX_PATH_LENGTH, validatePaths } from './path-validation.js';
 
@@ -62,9 +66,9 @@ export function verifyX509Svid(
     throw new SvidError('invalid_argument', 'bundleSource must be an X509BundleSource');
   }
   const time = checkTime(options?.time);
-  const certs = chain.map((c, i) => toCertificate(c, i));
+  const presented = chain.map((c, i) => toPresented(c, i));
 
-  const leaf = certificateNode(certs[0]!, 'leaf certificate');
+  const leaf = presented[0]!.node();
   const id = checkLeafForValidation(leaf);
 
   const td = id.trustDomain;
@@ -84,8 +88,22 @@ export function verifyX509Svid(
       `the X.509 bundle of trust domain ${quote(td.name)} has no authorities, so no X509-SVID of it is valid (B-7)`,
     );
   }
-  const chains = validatePaths(leaf, certs.slice(1), authorities, time, td.name);
-  return { id, chains };
+  const paths = validatePaths(leaf, presented.slice(1), authorities, time, td.name);
+  return verified(id, paths);
+}
+
+/**
+ * The result, with `chains` built on first read: a certificate given as DER becomes an
+ * `X509Certificate` (≈110 µs) only if the caller looks at the chains.
+ */
+function verified(id: SpiffeId, paths: CertificateNode[][]): VerifiedX509Svid {
+  let chains: X509Certificate[][] | undefined;
+  const result = { id } as VerifiedX509Svid;
+  Object.defineProperty(result, 'chains', {
+    enumerable: true,
+    get: () => (chains ??= paths.map((path) => path.map((node) => node.cert))),
+  });
+  return result;
 }
 
 /**
@@ -105,9 +123,10 @@ export function parseAndVerifyX509Svid(
   return verifyX509Svid(rawCerts, bundleSource, options);
 }
 
-function toCertificate(value: X509Certificate | Uint8Array, index: number): X509Certificate {
-  if (value instanceof X509Certificate) return value;
-  if (value instanceof Uint8Array) return parseDerCertificate(value, `certificate ${index + 1}`);
+function toPresented(value: X509Certificate | Uint8Array, index: number): PresentedCertificate {
+  const label = index === 0 ? 'leaf certificate' : `certificate ${index + 1}`;
+  if (value instanceof X509Certificate) return presentedCertificate(value, label);
+  if (value instanceof Uint8Array) return presentedDer(value, `certificate ${index + 1}`, label);
   throw new SvidError(
     'invalid_argument',
     `chain element ${index + 1} is neither an X509Certificate nor DER bytes`,

@@ -90,6 +90,18 @@ export interface CertificateInfo {
   nameConstraints: NameConstraints | undefined;
   subjectKeyId: Uint8Array | undefined;
   authorityKeyId: Uint8Array | undefined;
+  /**
+   * Validity in epoch milliseconds, when written in the form RFC 5280 §4.1.2.5 prescribes;
+   * undefined for other forms (which node:crypto may still read).
+   */
+  notBefore: number | undefined;
+  notAfter: number | undefined;
+  /**
+   * True when nothing in the certificate is outside what node:crypto's parser certainly accepts
+   * beyond this reader's own checks: a minimal serial number, name strings OpenSSL can convert to
+   * UTF-8, RFC 5280 times. Callers may then skip `new X509Certificate` (see src/svid/verify.ts).
+   */
+  plainEncoding: boolean;
   /** The whole tbsCertificate element: the bytes the signature covers. */
   tbsDer: Uint8Array;
   /** signatureAlgorithm's OID (equal to tbsCertificate.signature, which the reader enforces). */
