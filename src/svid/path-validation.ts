@@ -121,7 +121,7 @@ export function validatePaths(
         `gave up building a path for ${leaf.what}: more than ${MAX_CANDIDATE_ISSUERS} candidate issuers (X-14)`,
       );
     }
-    let result: boolean | SvidError;
+    let result: boolean | (() => SvidError);
     try {
       result = checkSignature(child, parent, budget, child !== leaf, anchors.includes(parent));
     } catch (error) {
@@ -131,7 +131,7 @@ export function validatePaths(
       throw error;
     }
     if (typeof result === 'boolean') return result;
-    firstError ??= result;
+    firstError ??= result();
     return false;
   };
 

@@ -31,13 +31,16 @@ export interface CostBudget {
   readonly limit: number;
 }
 
-/** Why a child cannot be checked against a parent at all, as an error naming both. */
-export type LinkRefusal = SvidError;
+/**
+ * Why a child cannot be checked against a parent at all. A function making the error: naming the
+ * certificate may parse it (≈110 µs), which only the first refusal of a verification needs.
+ */
+export type LinkRefusal = () => SvidError;
 
 /**
  * Whether `parent`'s key signed `child`, by `crypto.verify` over the child's tbsCertificate bytes.
  * Before any work: the child's signature algorithm and the parent's key must pass the policy
- * (else the refusal is returned, as an `SvidError` naming the certificate), and the algorithm
+ * (else the refusal is returned, making an `SvidError` naming the certificate), and the algorithm
  * must fit the key type (else false: they cannot link). The check and, for a key not yet cached,
  * the key import are charged to `budget`; when it would run out, throws `untrusted_chain`.
  * `childIsCa` marks a child whose verified signature may be remembered across verifications;
@@ -54,9 +57,9 @@ export function checkSignature(
   trustedParent: boolean,
 ): boolean | LinkRefusal {
   const algorithm = algorithmVerdict(child.facts);
-  if (isViolation(algorithm)) return policyError(algorithm, child.what);
+  if (isViolation(algorithm)) return () => policyError(algorithm, child.what);
   const key = keyVerdict(parent.facts);
-  if (isViolation(key)) return policyError(key, parent.what);
+  if (isViolation(key)) return () => policyError(key, parent.what);
   if (algorithm.key !== key.kind) return false;
 
   const spki = parent.facts.info.publicKeyDer;
@@ -78,7 +81,7 @@ export function checkSignature(
   budget.remaining -= cost;
   if (keyObject === undefined) {
     const imported = importKey(spki, key);
-    if ('code' in imported) return policyError(imported, parent.what);
+    if ('code' in imported) return () => policyError(imported, parent.what);
     keyObject = imported;
     issuerKeys.set(keyId, keyObject);
   }
