@@ -114,7 +114,7 @@ function parseOpenSslTime(text: string, what: string): number {
 
 /**
  * A certificate with its facts; `what` names it in messages and is only built when read. `cert`
- * is created on first read for a node made from DER (`derCertificateNode`).
+ * is created on first read for a node made from DER (`presentedDer`).
  */
 export interface CertificateNode {
   readonly cert: X509Certificate;
@@ -193,7 +193,14 @@ export function presentedDer(input: Uint8Array, parseLabel: string, label: strin
       return cert;
     },
     get what() {
-      return (what ??= describeCertificate(node.cert, label));
+      if (what === undefined) {
+        try {
+          what = describeCertificate(node.cert, label);
+        } catch {
+          what = `${label} (subject "?")`; // not expected: plainEncoding means node:crypto parses it
+        }
+      }
+      return what;
     },
   };
   return { der, node: () => node };

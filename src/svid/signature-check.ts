@@ -66,7 +66,8 @@ export function checkSignature(
   // tbsCertificate and signatureValue determine the whole DER (the reader enforces that the outer
   // algorithm equals the inner one).
   const { tbsDer, signatureValue } = child.facts.info;
-  const pairKey = childIsCa ? latin1(signatureValue) + latin1(spki) : undefined;
+  // The length prefix keeps the concatenation unambiguous.
+  const pairKey = childIsCa ? `${signatureValue.length}:${latin1(signatureValue)}${latin1(spki)}` : undefined;
   if (pairKey !== undefined && verifiedCaSignatures.get(pairKey)?.equals(tbsDer) === true) return true;
 
   const keyId = parent.facts.publicKey === undefined ? latin1(spki) : '';
