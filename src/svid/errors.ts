@@ -25,6 +25,12 @@ import { SpiffeError } from '../internal/errors.js';
  * - `untrusted_chain`: no path from the leaf to an authority of that bundle.
  * - `certificate_expired`, `certificate_not_yet_valid`, `path_length_exceeded`,
  *   `name_constraint_violation`, `unsupported_name_constraint`, `unknown_critical_extension`.
+ * - Key and algorithm policy (docs/svid.md, "Keys and algorithms"), for every certificate of a
+ *   path: `weak_key` (RSA under 2048 bits, an even or too small exponent),
+ *   `unsupported_key` (RSA over 8192 bits or with an exponent over 2^31 - 1, EC curves other than
+ *   P-256/P-384/P-521, key types other than RSA, EC and Ed25519), `weak_signature_algorithm`
+ *   (MD5, SHA-1 and older), `unsupported_signature_algorithm` (outside the allow-list, e.g.
+ *   RSASSA-PSS).
  *
  * JWT-SVID (`JwtSvid.parseAndValidate`, `JwtSvid.parseInsecure`):
  * - `malformed_token` (J-1), `unsupported_algorithm` (J-3, J-4), `invalid_header` (J-6, `crit`,
@@ -59,6 +65,10 @@ export type SvidErrorCode =
   | 'name_constraint_violation'
   | 'unsupported_name_constraint'
   | 'path_length_exceeded'
+  | 'weak_key'
+  | 'unsupported_key'
+  | 'weak_signature_algorithm'
+  | 'unsupported_signature_algorithm'
   | 'malformed_token'
   | 'unsupported_algorithm'
   | 'invalid_header'

@@ -1,4 +1,5 @@
 import { constants, verify, type KeyObject } from 'node:crypto';
+import { checkKeyObject, isViolation } from './crypto-policy.js';
 
 /** How one JWS algorithm allowed for JWT-SVIDs (J-3) verifies. */
 interface Algorithm {
@@ -27,9 +28,6 @@ const ALGORITHMS: Readonly<Record<string, Algorithm>> = Object.freeze({
 /** The JWS `alg` values a JWT-SVID may use (J-3). */
 export const JWT_SVID_ALGORITHMS: readonly string[] = Object.freeze(Object.keys(ALGORITHMS));
 
-/** Smallest RSA modulus accepted for RS* and PS* (RFC 7518 §3.3 and §3.5 require 2048 bits). */
-const MIN_RSA_BITS = 2048;
-
 /** Whether `alg` is one of the nine JWT-SVID algorithms (own property only: `__proto__` is not one). */
 export function isJwtSvidAlgorithm(alg: unknown): alg is string {
   return typeof alg === 'string' && Object.hasOwn(ALGORITHMS, alg);
@@ -37,7 +35,8 @@ export function isJwtSvidAlgorithm(alg: unknown): alg is string {
 
 /**
  * Why `key` cannot verify `alg` (ES256 needs EC P-256, ES384 P-384, ES512 P-521, RS* and PS* an RSA
- * key of at least 2048 bits), or undefined when it can.
+ * key that meets the SDK's key policy: 2048..8192 bits, RFC 7518 §3.3 and §3.5 require at least
+ * 2048; an odd exponent of at most 2^31 - 1), or undefined when it can.
  */
 export function keyMismatch(key: KeyObject, alg: string): string | undefined {
   const a = ALGORITHMS[alg]!;
@@ -50,10 +49,8 @@ export function keyMismatch(key: KeyObject, alg: string): string | undefined {
   }
   if (type !== 'rsa' && !(a.family === 'rsa-pss' && type === 'rsa-pss'))
     return `${alg} needs an RSA key, not ${describeKey(key)}`;
-  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-  return bits >= MIN_RSA_BITS
-    ? undefined
-    : `${alg} needs an RSA key of at least ${MIN_RSA_BITS} bits, not ${bits}`;
+  const verdict = checkKeyObject(key);
+  return isViolation(verdict) ? `${alg} cannot use ${verdict.problem}` : undefined;
 }
 
 function describeKey(key: KeyObject): string {

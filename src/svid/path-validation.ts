@@ -1,12 +1,27 @@
 import type { X509Certificate } from 'node:crypto';
-import { certificateNode, publicKeyOf, type CertificateNode } from './certificate-info.js';
+import { certificateNode, type CertificateNode, type PresentedCertificate } from './certificate-info.js';
 import { SvidError } from './errors.js';
 import { checkNameConstraints } from './name-constraints.js';
+import { checkSignature, leafPolicyError, type CostBudget } from './signature-check.js';
 
-/** Longest certification path, leaf and trust anchor included. */
-const MAX_PATH_LENGTH = 10;
-/** Most signature checks one verification may spend (Go's `x509.Verify` uses the same bound). */
-const MAX_SIGNATURE_CHECKS = 100;
+/**
+ * Longest certification path, leaf and trust anchor included; also the most certificates a peer
+ * may present (leaf, up to 8 intermediates, and a copy of the root): `verifyX509Svid` refuses a
+ * longer chain before reading it. SPIRE's nested CAs need a few.
+ */
+export const MAX_PATH_LENGTH = 10;
+/**
+ * The signature work one verification may spend, in units of one ECDSA P-256 check (≈57 µs on
+ * the reference machine, so ≈6 ms at most): 100 P-256 or RSA-2048 checks, 10 P-384, 4 P-521; the
+ * import of a presented certificate's key counts too (see `verificationCost` and `importCost`).
+ * Go's `x509.Verify` allows 100 checks of any cost.
+ */
+export const MAX_SIGNATURE_COST = 100;
+/**
+ * The most candidate issuers (name and key identifiers matching) one verification may consider,
+ * remembered signatures included: bounds path building when every pair of certificates links.
+ */
+export const MAX_CANDIDATE_ISSUERS = 100;
 
 /**
  * Extensions the SDK processes; any other extension marked critical makes the certificate
@@ -42,13 +57,17 @@ const KNOWN_EXTENSIONS = new Set([
  */
 export function validatePaths(
   leaf: CertificateNode,
-  intermediates: readonly X509Certificate[],
+  intermediates: readonly PresentedCertificate[],
   authorities: readonly X509Certificate[],
   time: number,
   trustDomain: string,
-): X509Certificate[][] {
+): CertificateNode[][] {
   checkValidity(leaf, time);
   checkCriticalExtensions(leaf);
+  // Key and algorithm policy on the leaf, which every path contains (X-14; OpenSSL's security
+  // level checks the leaf's key and signature too).
+  const leafProblem = leafPolicyError(leaf);
+  if (leafProblem !== undefined) throw leafProblem;
 
   let unreadable: SvidError | undefined;
   const anchors: CertificateNode[] = [];
@@ -63,16 +82,28 @@ export function validatePaths(
   // A presented copy of a bundle authority adds nothing (the path ends at the authority), and a
   // repeated certificate would only repeat work.
   const presented: CertificateNode[] = [];
-  intermediates.forEach((cert, i) => {
-    const seen = (c: X509Certificate): boolean => c === cert || c.raw.equals(cert.raw);
-    if (seen(leaf.cert) || authorities.some(seen) || intermediates.slice(0, i).some(seen)) return;
-    presented.push(certificateNode(cert, `certificate ${i + 2}`));
+  const authorityDer = intermediates.length === 0 ? [] : authorities.map((cert) => cert.raw);
+  intermediates.forEach((candidate, i) => {
+    const seen = (der: Uint8Array): boolean => bytesEqual(der, candidate.der);
+    if (
+      seen(leaf.facts.der) ||
+      authorityDer.some(seen) ||
+      intermediates.slice(0, i).some((other) => seen(other.der))
+    ) {
+      return;
+    }
+    presented.push(candidate.node());
   });
 
-  const chains: X509Certificate[][] = [];
+  const chains: CertificateNode[][] = [];
   let firstError: SvidError | undefined;
-  let budget = MAX_SIGNATURE_CHECKS;
+  const budget: CostBudget = { remaining: MAX_SIGNATURE_COST, limit: MAX_SIGNATURE_COST };
+  let candidates = 0;
 
+  /**
+   * Names chain (exact issuer/subject DER) and key identifiers do not contradict, then the key and
+   * algorithm policy (before any signature work), then the signature within the cost budget.
+   */
   const issuedBy = (child: CertificateNode, parent: CertificateNode): boolean => {
     const c = child.facts.info;
     const p = parent.facts.info;
@@ -84,17 +115,24 @@ export function validatePaths(
     ) {
       return false;
     }
-    if (--budget < 0) {
+    if (++candidates > MAX_CANDIDATE_ISSUERS) {
       throw new SvidError(
         'untrusted_chain',
-        `gave up building a path for ${leaf.what}: more than ${MAX_SIGNATURE_CHECKS} candidate signatures (X-14)`,
+        `gave up building a path for ${leaf.what}: more than ${MAX_CANDIDATE_ISSUERS} candidate issuers (X-14)`,
       );
     }
+    let result: boolean | (() => SvidError);
     try {
-      return child.cert.verify(publicKeyOf(parent.cert, parent.facts));
-    } catch {
-      return false;
+      result = checkSignature(child, parent, budget, child !== leaf, anchors.includes(parent));
+    } catch (error) {
+      if (error instanceof SvidError && error.code === 'untrusted_chain') {
+        throw new SvidError('untrusted_chain', `${leaf.what}: ${error.message}`);
+      }
+      throw error;
     }
+    if (typeof result === 'boolean') return result;
+    firstError ??= result();
+    return false;
   };
 
   const extend = (path: CertificateNode[]): void => {
@@ -104,7 +142,7 @@ export function validatePaths(
       const full = [...path, anchor];
       try {
         checkPath(full, time);
-        chains.push(full.map((n) => n.cert));
+        chains.push(full);
       } catch (error) {
         if (!(error instanceof SvidError)) throw error;
         firstError ??= error;

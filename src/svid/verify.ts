@@ -2,11 +2,15 @@ import { X509Certificate } from 'node:crypto';
 import type { X509BundleSource } from '../bundle/index.js';
 import { quote } from '../internal/errors.js';
 import type { SpiffeId } from '../spiffeid/index.js';
-import { certificateNode } from './certificate-info.js';
+import {
+  presentedCertificate,
+  presentedDer,
+  type CertificateNode,
+  type PresentedCertificate,
+} from './certificate-info.js';
 import { checkLeafForValidation } from './certificate-rules.js';
-import { parseDerCertificate } from './certificates.js';
 import { SvidError } from './errors.js';
-import { validatePaths } from './path-validation.js';
+import { MAX_PATH_LENGTH, validatePaths } from './path-validation.js';
 
 /** Options of `verifyX509Svid`. */
 export interface VerifyX509SvidOptions {
@@ -32,11 +36,15 @@ export interface VerifiedX509Svid {
  * - RFC 5280 path validation in JavaScript, signatures by `node:crypto`: see the SDK docs
  *   (`docs/svid.md`) for the exact checks. EKU is not enforced (the spec does not ask validators
  *   to; go-spiffe parity).
+ * - Key and algorithm policy on every certificate of a path (no MD5 or SHA-1 signatures, RSA of
+ *   2048..8192 bits with a sane exponent, EC P-256/P-384/P-521, Ed25519), checked before any
+ *   signature work; bounded cost: at most 10 certificates, and a signature-work budget.
  *
  * @throws {SvidError} `no_certificates`, `invalid_certificate`, a leaf rule code,
  *   `bundle_not_found`, `untrusted_chain`, `certificate_expired`, `certificate_not_yet_valid`,
  *   `signing_certificate_not_ca`, `signing_certificate_key_usage`, `path_length_exceeded`,
  *   `name_constraint_violation`, `unsupported_name_constraint`, `unknown_critical_extension`,
+ *   `weak_key`, `unsupported_key`, `weak_signature_algorithm`, `unsupported_signature_algorithm`,
  *   or `invalid_argument`.
  */
 export function verifyX509Svid(
@@ -47,13 +55,20 @@ export function verifyX509Svid(
   if (!Array.isArray(chain))
     throw new SvidError('invalid_argument', 'chain must be an array of certificates');
   if (chain.length === 0) throw new SvidError('no_certificates', 'cannot verify an empty certificate chain');
+  // Bounded cost (docs/svid.md): a longer chain is refused before any certificate is read.
+  if (chain.length > MAX_PATH_LENGTH) {
+    throw new SvidError(
+      'untrusted_chain',
+      `the chain has ${chain.length} certificates; at most ${MAX_PATH_LENGTH} (leaf, intermediates and root) are accepted (X-14)`,
+    );
+  }
   if (typeof bundleSource?.getX509BundleForTrustDomain !== 'function') {
     throw new SvidError('invalid_argument', 'bundleSource must be an X509BundleSource');
   }
   const time = checkTime(options?.time);
-  const certs = chain.map((c, i) => toCertificate(c, i));
+  const presented = chain.map((c, i) => toPresented(c, i));
 
-  const leaf = certificateNode(certs[0]!, 'leaf certificate');
+  const leaf = presented[0]!.node();
   const id = checkLeafForValidation(leaf);
 
   const td = id.trustDomain;
@@ -73,8 +88,22 @@ export function verifyX509Svid(
       `the X.509 bundle of trust domain ${quote(td.name)} has no authorities, so no X509-SVID of it is valid (B-7)`,
     );
   }
-  const chains = validatePaths(leaf, certs.slice(1), authorities, time, td.name);
-  return { id, chains };
+  const paths = validatePaths(leaf, presented.slice(1), authorities, time, td.name);
+  return verified(id, paths);
+}
+
+/**
+ * The result, with `chains` built on first read: a certificate given as DER becomes an
+ * `X509Certificate` (≈110 µs) only if the caller looks at the chains.
+ */
+function verified(id: SpiffeId, paths: CertificateNode[][]): VerifiedX509Svid {
+  let chains: X509Certificate[][] | undefined;
+  const result = { id } as VerifiedX509Svid;
+  Object.defineProperty(result, 'chains', {
+    enumerable: true,
+    get: () => (chains ??= paths.map((path) => path.map((node) => node.cert))),
+  });
+  return result;
 }
 
 /**
@@ -94,9 +123,10 @@ export function parseAndVerifyX509Svid(
   return verifyX509Svid(rawCerts, bundleSource, options);
 }
 
-function toCertificate(value: X509Certificate | Uint8Array, index: number): X509Certificate {
-  if (value instanceof X509Certificate) return value;
-  if (value instanceof Uint8Array) return parseDerCertificate(value, `certificate ${index + 1}`);
+function toPresented(value: X509Certificate | Uint8Array, index: number): PresentedCertificate {
+  const label = index === 0 ? 'leaf certificate' : `certificate ${index + 1}`;
+  if (value instanceof X509Certificate) return presentedCertificate(value, label);
+  if (value instanceof Uint8Array) return presentedDer(value, `certificate ${index + 1}`, label);
   throw new SvidError(
     'invalid_argument',
     `chain element ${index + 1} is neither an X509Certificate nor DER bytes`,

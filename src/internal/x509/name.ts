@@ -1,11 +1,22 @@
 import { ANY_TAG, type DerReader, fail, TAG_SEQUENCE, TAG_SET } from './der.js';
 
+const TAG_UTF8_STRING = 0x0c;
+const TAG_UNIVERSAL_STRING = 0x1c;
+const TAG_BMP_STRING = 0x1e;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
  * Checks the structure of a Name (RFC 5280 §4.1.2.4) whose RDNSequence contents `r` covers:
  * SEQUENCE OF RelativeDistinguishedName, each a non-empty SET OF AttributeTypeAndValue
  * { type OID, value ANY }. Attribute values are not decoded: names are compared as DER.
+ *
+ * Returns whether every string value is one OpenSSL can convert to UTF-8 when it parses the
+ * certificate (it canonicalises names then, and fails the whole parse otherwise): UTF8String
+ * valid UTF-8, BMPString whole UCS-2 code units, UniversalString whole UCS-4 ones, neither with
+ * surrogates or values beyond U+10FFFF. Other string types convert byte by byte.
  */
-export function checkName(r: DerReader, what: string): void {
+export function checkName(r: DerReader, what: string): boolean {
+  let convertible = true;
   while (!r.done) {
     const rdn = r.enter(TAG_SET, what);
     if (rdn.done) fail(what, 'empty RelativeDistinguishedName', rdn.pos);
@@ -13,7 +24,30 @@ export function checkName(r: DerReader, what: string): void {
       const atv = rdn.enter(TAG_SEQUENCE, what);
       atv.skipOid(what);
       atv.next(ANY_TAG, what);
+      if (atv.tag === TAG_UTF8_STRING || atv.tag === TAG_BMP_STRING || atv.tag === TAG_UNIVERSAL_STRING) {
+        convertible &&= convertibleString(atv.tag, atv.buf.subarray(atv.valueStart, atv.valueEnd));
+      }
       atv.expectEnd(what);
     }
   }
+  return convertible;
+}
+
+function convertibleString(tag: number, value: Uint8Array): boolean {
+  if (tag === TAG_UTF8_STRING) {
+    try {
+      utf8.decode(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const width = tag === TAG_BMP_STRING ? 2 : 4;
+  if (value.length % width !== 0) return false;
+  for (let i = 0; i < value.length; i += width) {
+    let c = 0;
+    for (let j = 0; j < width; j++) c = c * 256 + (value[i + j] as number);
+    if ((c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff) return false;
+  }
+  return true;
 }

@@ -20,7 +20,7 @@ import {
   readSubjectKeyId,
 } from './extensions.js';
 import { checkName } from './name.js';
-import type { CertificateInfo } from './types.js';
+import type { AlgorithmId, CertificateInfo } from './types.js';
 
 /**
  * Reads from one DER certificate what `node:crypto`'s `X509Certificate` does not expose: the
@@ -40,7 +40,9 @@ export function readCertificateInfo(der: Uint8Array): CertificateInfo {
   const top = new DerReader(der, 0, der.length);
   const cert = top.enter(TAG_SEQUENCE, 'Certificate');
   top.expectEnd('Certificate');
+  const tbsStart = cert.pos;
   const tbs = cert.enter(TAG_SEQUENCE, 'tbsCertificate');
+  const tbsDer = der.subarray(tbsStart, cert.pos);
 
   let version = 0; // v1: DEFAULT, so absent in DER
   if (tbs.peekTag() === 0xa0) {
@@ -52,28 +54,33 @@ export function readCertificateInfo(der: Uint8Array): CertificateInfo {
   }
   tbs.next(TAG_INTEGER, 'serialNumber');
   if (tbs.valueStart === tbs.valueEnd) fail('serialNumber', 'empty INTEGER', tbs.valueStart);
+  // OpenSSL refuses to parse an INTEGER with redundant leading octets; noted, not refused here.
+  let plainEncoding = !redundantIntegerPadding(der, tbs.valueStart, tbs.valueEnd);
   const sigAlgStart = tbs.pos;
   readAlgorithmIdentifier(tbs, 'signature');
   const sigAlgEnd = tbs.pos;
 
   const issuerStart = tbs.pos;
-  checkName(tbs.enter(TAG_SEQUENCE, 'issuer'), 'issuer');
+  plainEncoding = checkName(tbs.enter(TAG_SEQUENCE, 'issuer'), 'issuer') && plainEncoding;
   const issuerDer = der.subarray(issuerStart, tbs.pos);
 
   const validity = tbs.enter(TAG_SEQUENCE, 'validity');
-  readTime(validity, 'validity notBefore');
-  readTime(validity, 'validity notAfter');
+  const notBefore = readTime(validity, 'validity notBefore');
+  const notAfter = readTime(validity, 'validity notAfter');
   validity.expectEnd('validity');
 
   const subjectStart = tbs.pos;
   const subject = tbs.enter(TAG_SEQUENCE, 'subject');
   const subjectIsEmpty = subject.done;
-  checkName(subject, 'subject');
+  plainEncoding = checkName(subject, 'subject') && plainEncoding;
   const subjectDer = der.subarray(subjectStart, tbs.pos);
 
+  const spkiStart = tbs.pos;
   const spki = tbs.enter(TAG_SEQUENCE, 'subjectPublicKeyInfo');
-  readAlgorithmIdentifier(spki, 'subjectPublicKeyInfo algorithm');
+  const keyAlgorithm = readAlgorithmIdentifier(spki, 'subjectPublicKeyInfo algorithm');
   spki.readBitString('subjectPublicKey');
+  const publicKeyBits = der.subarray(spki.valueStart + 1, spki.valueEnd);
+  const publicKeyUnusedBits = der[spki.valueStart] as number;
   spki.expectEnd('subjectPublicKeyInfo');
 
   // RFC 5280 §4.1.2.8: unique identifiers only in v2 and v3 certificates.
@@ -96,6 +103,18 @@ export function readCertificateInfo(der: Uint8Array): CertificateInfo {
     nameConstraints: undefined,
     subjectKeyId: undefined,
     authorityKeyId: undefined,
+    notBefore,
+    notAfter,
+    plainEncoding: plainEncoding && notBefore !== undefined && notAfter !== undefined,
+    tbsDer,
+    signatureAlgorithmOid: '',
+    signatureAlgorithmParameters: undefined,
+    signatureValue: der.subarray(0, 0),
+    publicKeyDer: der.subarray(spkiStart, tbs.pos),
+    publicKeyAlgorithmOid: keyAlgorithm.oid,
+    publicKeyParameters: keyAlgorithm.parameters,
+    publicKeyBits,
+    publicKeyUnusedBits,
   };
   if (tbs.peekTag() === 0xa3) {
     // §4.1.2.9: extensions only in v3 certificates.
@@ -109,11 +128,14 @@ export function readCertificateInfo(der: Uint8Array): CertificateInfo {
   // §4.1.1.2: signatureAlgorithm MUST equal tbsCertificate.signature (Go refuses to parse such a
   // certificate, OpenSSL to verify it).
   const outerAlgStart = cert.pos;
-  readAlgorithmIdentifier(cert, 'signatureAlgorithm');
+  const signatureAlgorithm = readAlgorithmIdentifier(cert, 'signatureAlgorithm');
+  info.signatureAlgorithmOid = signatureAlgorithm.oid;
+  info.signatureAlgorithmParameters = signatureAlgorithm.parameters;
   if (!sameBytes(der, sigAlgStart, sigAlgEnd, outerAlgStart, cert.pos)) {
     fail('signatureAlgorithm', 'differs from tbsCertificate.signature', outerAlgStart);
   }
   cert.readBitString('signatureValue');
+  info.signatureValue = der.subarray(cert.valueStart + 1, cert.valueEnd);
   cert.expectEnd('Certificate');
   return info;
 }
@@ -168,20 +190,68 @@ function readExtensions(list: DerReader, info: CertificateInfo): void {
 }
 
 /** AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }. */
-function readAlgorithmIdentifier(r: DerReader, what: string): void {
+function readAlgorithmIdentifier(r: DerReader, what: string): AlgorithmId {
   const alg = r.enter(TAG_SEQUENCE, what);
-  alg.skipOid(what);
-  if (!alg.done) alg.next(ANY_TAG, what);
+  const oid = alg.readOid(what);
+  let parameters: Uint8Array | undefined;
+  if (!alg.done) {
+    const start = alg.pos;
+    alg.next(ANY_TAG, what);
+    parameters = alg.buf.subarray(start, alg.pos);
+  }
   alg.expectEnd(what);
+  return { oid, parameters };
 }
 
-/** Time ::= CHOICE { utcTime UTCTime, generalTime GeneralizedTime }; the value is left to node:crypto. */
-function readTime(r: DerReader, what: string): void {
+/**
+ * Time ::= CHOICE { utcTime UTCTime, generalTime GeneralizedTime }. Returns epoch milliseconds
+ * when the value has the form RFC 5280 §4.1.2.5 prescribes (`YYMMDDHHMMSSZ`, years 1950..2049;
+ * `YYYYMMDDHHMMSSZ`) with valid fields; undefined otherwise (the value is then left to
+ * node:crypto, which accepts more forms).
+ */
+function readTime(r: DerReader, what: string): number | undefined {
   const at = r.pos;
   r.next(ANY_TAG, what);
   if (r.tag !== TAG_UTC_TIME && r.tag !== TAG_GENERALIZED_TIME) {
     fail(what, `expected UTCTime or GeneralizedTime, found tag 0x${r.tag.toString(16)}`, at);
   }
+  const buf = r.buf;
+  let p = r.valueStart;
+  const len = r.valueEnd - p;
+  const utc = r.tag === TAG_UTC_TIME;
+  if (len !== (utc ? 13 : 15) || buf[r.valueEnd - 1] !== 0x5a /* Z */) return undefined;
+  const digits = (n: number): number => {
+    let v = 0;
+    for (let i = 0; i < n; i++) {
+      const c = (buf[p++] as number) - 0x30;
+      if (c < 0 || c > 9) return NaN;
+      v = v * 10 + c;
+    }
+    return v;
+  };
+  let year = digits(utc ? 2 : 4);
+  if (utc) year += year < 50 ? 2000 : 1900;
+  const month = digits(2);
+  const day = digits(2);
+  const hour = digits(2);
+  const minute = digits(2);
+  const second = digits(2);
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  if (Number.isNaN(ms) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
+    return undefined;
+  }
+  if (new Date(ms).getUTCDate() !== day) return undefined; // e.g. February 30
+  // Date.UTC maps years 0..99 to 1900..1999.
+  if (year < 100) return undefined;
+  return ms;
+}
+
+/** Whether a non-empty INTEGER has a redundant leading 0x00 or 0xFF octet (not minimal DER). */
+function redundantIntegerPadding(buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start < 2) return false;
+  const first = buf[start] as number;
+  const second = buf[start + 1] as number;
+  return (first === 0x00 && (second & 0x80) === 0) || (first === 0xff && (second & 0x80) !== 0);
 }
 
 function sameBytes(buf: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {

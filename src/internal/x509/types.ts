@@ -65,6 +65,13 @@ export interface NameConstraints {
   excluded: GeneralSubtree[];
 }
 
+/** An AlgorithmIdentifier (RFC 5280 §4.1.1.2): its OID and, when present, its parameters' DER. */
+export interface AlgorithmId {
+  oid: string;
+  /** The whole parameters element (tag, length, value), or undefined when absent. */
+  parameters: Uint8Array | undefined;
+}
+
 /** Everything the SVID rules and RFC 5280 path validation need from one certificate. */
 export interface CertificateInfo {
   /** X.509 version number as written (2 means v3). */
@@ -83,4 +90,34 @@ export interface CertificateInfo {
   nameConstraints: NameConstraints | undefined;
   subjectKeyId: Uint8Array | undefined;
   authorityKeyId: Uint8Array | undefined;
+  /**
+   * Validity in epoch milliseconds, when written in the form RFC 5280 §4.1.2.5 prescribes;
+   * undefined for other forms (which node:crypto may still read).
+   */
+  notBefore: number | undefined;
+  notAfter: number | undefined;
+  /**
+   * True when nothing in the certificate is outside what node:crypto's parser certainly accepts
+   * beyond this reader's own checks: a minimal serial number, name strings OpenSSL can convert to
+   * UTF-8, RFC 5280 times. Callers may then skip `new X509Certificate` (see src/svid/verify.ts).
+   */
+  plainEncoding: boolean;
+  /** The whole tbsCertificate element: the bytes the signature covers. */
+  tbsDer: Uint8Array;
+  /** signatureAlgorithm's OID (equal to tbsCertificate.signature, which the reader enforces). */
+  signatureAlgorithmOid: string;
+  /** signatureAlgorithm's parameters element, or undefined when absent. */
+  signatureAlgorithmParameters: Uint8Array | undefined;
+  /** signatureValue's data octets (after the unused-bits octet). */
+  signatureValue: Uint8Array;
+  /**
+   * The whole SubjectPublicKeyInfo element, as `crypto.createPublicKey({ format: 'der', type:
+   * 'spki' })` takes it; its algorithm OID and parameters; the subjectPublicKey BIT STRING's data
+   * octets and unused-bits count. Undecoded: the key policy reads them.
+   */
+  publicKeyDer: Uint8Array;
+  publicKeyAlgorithmOid: string;
+  publicKeyParameters: Uint8Array | undefined;
+  publicKeyBits: Uint8Array;
+  publicKeyUnusedBits: number;
 }
