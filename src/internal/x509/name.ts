@@ -4,14 +4,30 @@ const TAG_UTF8_STRING = 0x0c;
 const TAG_UNIVERSAL_STRING = 0x1c;
 const TAG_BMP_STRING = 0x1e;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * Attribute value tags that OpenSSL's X509_NAME parser takes (its DirectoryString-like "mstring"
+ * accepts only some universal types, and fails the whole certificate on another tag, e.g. 0x00 or
+ * VisibleString, found by fuzzing): the universal string types below, which it takes. A value with any other tag is not vouched for, so the
+ * certificate goes through node:crypto's own parse (fuzzed in test/internal/x509).
+ */
+const STRING_TAGS = new Set([
+  0x0c, // UTF8String
+  0x12, // NumericString
+  0x13, // PrintableString
+  0x14, // T61String
+  0x16, // IA5String
+  TAG_UNIVERSAL_STRING,
+  TAG_BMP_STRING,
+]);
 
 /**
  * Checks the structure of a Name (RFC 5280 §4.1.2.4) whose RDNSequence contents `r` covers:
  * SEQUENCE OF RelativeDistinguishedName, each a non-empty SET OF AttributeTypeAndValue
  * { type OID, value ANY }. Attribute values are not decoded: names are compared as DER.
  *
- * Returns whether every string value is one OpenSSL can convert to UTF-8 when it parses the
- * certificate (it canonicalises names then, and fails the whole parse otherwise): UTF8String
+ * Returns whether every value is a string type OpenSSL's name parser takes (`STRING_TAGS`) and one
+ * it can convert to UTF-8 when it parses the certificate (it canonicalises names then, and fails
+ * the whole parse otherwise): UTF8String
  * valid UTF-8, BMPString whole UCS-2 code units, UniversalString whole UCS-4 ones, neither with
  * surrogates or values beyond U+10FFFF. Other string types convert byte by byte.
  */
@@ -24,7 +40,12 @@ export function checkName(r: DerReader, what: string): boolean {
       const atv = rdn.enter(TAG_SEQUENCE, what);
       atv.skipOid(what);
       atv.next(ANY_TAG, what);
-      if (atv.tag === TAG_UTF8_STRING || atv.tag === TAG_BMP_STRING || atv.tag === TAG_UNIVERSAL_STRING) {
+      if (!STRING_TAGS.has(atv.tag)) convertible = false;
+      else if (
+        atv.tag === TAG_UTF8_STRING ||
+        atv.tag === TAG_BMP_STRING ||
+        atv.tag === TAG_UNIVERSAL_STRING
+      ) {
         convertible &&= convertibleString(atv.tag, atv.buf.subarray(atv.valueStart, atv.valueEnd));
       }
       atv.expectEnd(what);

@@ -1,6 +1,7 @@
 import {
   ANY_TAG,
   DerReader,
+  TAG_OID,
   fail,
   TAG_BOOLEAN,
   TAG_GENERALIZED_TIME,
@@ -57,7 +58,7 @@ export function readCertificateInfo(der: Uint8Array): CertificateInfo {
   // OpenSSL refuses to parse an INTEGER with redundant leading octets; noted, not refused here.
   let plainEncoding = !redundantIntegerPadding(der, tbs.valueStart, tbs.valueEnd);
   const sigAlgStart = tbs.pos;
-  readAlgorithmIdentifier(tbs, 'signature');
+  plainEncoding = plainParameters(readAlgorithmIdentifier(tbs, 'signature').parameters) && plainEncoding;
   const sigAlgEnd = tbs.pos;
 
   const issuerStart = tbs.pos;
@@ -78,6 +79,7 @@ export function readCertificateInfo(der: Uint8Array): CertificateInfo {
   const spkiStart = tbs.pos;
   const spki = tbs.enter(TAG_SEQUENCE, 'subjectPublicKeyInfo');
   const keyAlgorithm = readAlgorithmIdentifier(spki, 'subjectPublicKeyInfo algorithm');
+  plainEncoding = plainParameters(keyAlgorithm.parameters) && plainEncoding;
   spki.readBitString('subjectPublicKey');
   const publicKeyBits = der.subarray(spki.valueStart + 1, spki.valueEnd);
   const publicKeyUnusedBits = der[spki.valueStart] as number;
@@ -186,6 +188,27 @@ function readExtensions(list: DerReader, info: CertificateInfo): void {
         break;
       // Others are only listed: the caller decides about unknown critical extensions.
     }
+  }
+}
+
+/**
+ * Whether AlgorithmIdentifier parameters are ones node:crypto certainly parses as this reader
+ * does: absent, NULL, or a well-formed OID (a named curve). OpenSSL decodes the contents of an
+ * ANY parameter by its tag (BOOLEAN length, OID and BIT STRING encodings, ...) and fails the whole
+ * certificate where this reader only skips it (found by fuzzing); anything else is left to
+ * node:crypto's own parse. The key and algorithm policy refuses other parameters anyway.
+ */
+function plainParameters(parameters: Uint8Array | undefined): boolean {
+  if (parameters === undefined) return true;
+  if (parameters.length === 2 && parameters[0] === 0x05 && parameters[1] === 0x00) return true;
+  if (parameters[0] !== TAG_OID) return false;
+  try {
+    const r = new DerReader(parameters, 0, parameters.length);
+    r.skipOid('parameters');
+    r.expectEnd('parameters');
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCertificateInfo } from '../../../src/internal/x509/read-certificate.js';
-import { createCertificate } from '../../../src/testing/index.js';
+import { createCertificate, FakeCa } from '../../../src/testing/index.js';
 
 // The svid layer skips `new X509Certificate` for DER whose `plainEncoding` is true, so such DER
 // must be DER node:crypto parses, with the same validity times.
@@ -14,6 +14,7 @@ const seeds = [
     notAfter: new Date('2051-01-01T00:00:00Z'), // GeneralizedTime
   }).der,
   createCertificate({ keyType: 'rsa-2048', subject: 'CN=rsa' }).der,
+  new Uint8Array(new FakeCa({ trustDomain: 'example.org' }).rootCertificates()[0]!.raw),
 ];
 
 function readOrUndefined(der: Uint8Array): ReturnType<typeof readCertificateInfo> | undefined {
@@ -61,7 +62,7 @@ describe('readCertificateInfo: plainEncoding means node:crypto parses the certif
           agrees(der);
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 10_000 },
     );
   });
 
@@ -78,5 +79,32 @@ describe('readCertificateInfo: plainEncoding means node:crypto parses the certif
     bad[at + 2] = 0xff;
     expect(readCertificateInfo(bad).plainEncoding).toBe(false);
     expect(() => new X509Certificate(bad)).toThrow();
+  });
+
+  // Differences with OpenSSL found by fuzzing: each made the reader vouch for DER node:crypto refuses.
+  it('is false for a name attribute of a string type OpenSSL refuses (VisibleString, 0x00)', () => {
+    const der = Uint8Array.from(seeds[0]!);
+    const at = Buffer.from(der).indexOf(Buffer.from('SPIFFE')) - 2;
+    for (const tag of [0x1a, 0x19, 0x1b, 0x00, 0x01]) {
+      const bad = Uint8Array.from(der);
+      bad[at] = tag;
+      expect(readOrUndefined(bad)?.plainEncoding ?? false).toBe(false);
+      expect(() => new X509Certificate(bad)).toThrow();
+    }
+  });
+
+  it('is false for key algorithm parameters OpenSSL decodes and refuses (a bad BOOLEAN or OID)', () => {
+    const der = Uint8Array.from(seeds[0]!);
+    const curve = Buffer.from('06082a8648ce3d030107', 'hex'); // namedCurve P-256
+    const at = Buffer.from(der).indexOf(curve);
+    expect(at).toBeGreaterThan(0);
+    const boolean = Uint8Array.from(der);
+    boolean[at] = 0x01; // a BOOLEAN of 8 octets
+    const oid = Uint8Array.from(der);
+    oid[at + 2] = 0x80; // an OID arc that is not minimally encoded
+    for (const bad of [boolean, oid]) {
+      expect(readOrUndefined(bad)?.plainEncoding ?? false).toBe(false);
+      expect(() => new X509Certificate(bad)).toThrow();
+    }
   });
 });
