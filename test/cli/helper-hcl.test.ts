@@ -19,9 +19,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { JwtBundle } from '../../src/bundle/index.js';
+import { JwtBundle, X509Bundle, X509BundleSet } from '../../src/bundle/index.js';
 import { helperConfig } from '../../src/cli/helper-config.js';
+import { renderX509Files } from '../../src/cli/x509-files.js';
 import { JwtSvid, X509Svid } from '../../src/svid/index.js';
+import { createCertificate, FakeCa } from '../../src/testing/index.js';
+import type { X509Context } from '../../src/workloadapi/index.js';
 import { startAgent, type TestAgent } from './agent.js';
 import { runCli, startCli } from './cli.js';
 
@@ -134,6 +137,7 @@ daemon_mode = false
     const conf = writeConfig(`agent_address = "${socketPath(t)}"
 cert_dir = "${certs}"
 cert_file_mode = 0640
+jwt_svid_file_mode = 416
 svid_file_name = "svid.pem"
 svid_key_file_name = "svid_key.pem"
 svid_bundle_file_name = "svid_bundle.pem"
@@ -160,6 +164,8 @@ add_intermediates_to_bundle = true
     expect(mode(join(certs, 'svid.pem'))).toBe('640');
     expect(mode(join(certs, 'svid_key.pem'))).toBe('600');
     expect(mode(join(certs, 'jwt_bundle.json'))).toBe('600');
+    // 416 without a leading 0 is decimal, as Go reads it: 0640.
+    expect(mode(join(certs, 'jwt_svid.token'))).toBe('640');
   });
 
   it('daemon mode: cmd is started, gets renew_signal on rotation; health_checks answer on their paths', async () => {
@@ -249,5 +255,33 @@ svid_bundle_file_name = "svid_bundle.pem"
       process.chdir(before);
       if (env !== undefined) process.env.SPIFFE_ENDPOINT_SOCKET = env;
     }
+  });
+});
+
+describe('omit_expired', () => {
+  it('leaves expired CA certificates out of the bundle file, and only with omit_expired', async () => {
+    const ca = new FakeCa({ trustDomain: 'example.org' });
+    const svid = ca.issueX509Svid({ id: 'spiffe://example.org/api' }).toX509Svid();
+    const expired = createCertificate({
+      subject: 'O=expired root',
+      basicConstraints: { ca: true },
+      notBefore: new Date(Date.now() - 2 * 3_600_000),
+      notAfter: new Date(Date.now() - 3_600_000),
+    });
+    const pem = [expired.pem, ...ca.rootCertificates().map((c) => c.toString())].join('');
+    const context = {
+      svids: [svid],
+      bundles: new X509BundleSet(X509Bundle.parse('example.org', pem)),
+    } as unknown as X509Context;
+    const dir = folder();
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'keep.conf'), `cert_dir = "${dir}"\n`);
+    writeFileSync(join(dir, 'omit.conf'), `cert_dir = "${dir}"\nomit_expired = true\n`);
+    const count = (text: string): number => text.split('BEGIN CERTIFICATE').length - 1;
+    const keep = renderX509Files(context, svid, await helperConfig({ config: join(dir, 'keep.conf') }));
+    expect(count(keep.bundle)).toBe(2);
+    const omit = renderX509Files(context, svid, await helperConfig({ config: join(dir, 'omit.conf') }));
+    expect(count(omit.bundle)).toBe(1);
+    expect(omit.bundle).toBe(ca.rootCertificates()[0]!.toString());
   });
 });
