@@ -10,6 +10,7 @@ import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { helperConfig, type HelperConfig, type HelperFlags } from './helper-config.js';
 import { HelperLog } from './helper-log.js';
 import { HealthServer, type HealthAnswer } from './health.js';
+import { JwtBundleFile } from './jwt-bundle-file.js';
 import { JwtFiles } from './jwt-files.js';
 import type { Output } from './output.js';
 import { Reloader } from './reload.js';
@@ -68,6 +69,7 @@ export async function helper(flags: HelperFlags, out: Output, stop: StopSignal):
   const config = await helperConfig(flags);
   await createOutDir(config.outDir, config.outDirMode);
   const log = new HelperLog(out, config.json);
+  for (const warning of config.warnings) log.warn(warning);
   let starting = true;
   const logger: Logger = {
     debug() {},
@@ -85,6 +87,7 @@ export async function helper(flags: HelperFlags, out: Output, stop: StopSignal):
     failure: undefined,
   };
   const jwt = new JwtFiles(client, config, log);
+  const jwtBundle = config.jwtBundleFile === undefined ? undefined : new JwtBundleFile(client, config, log);
   const reloader = new Reloader(config, log);
   let health: HealthServer | undefined;
   let source: X509Source | undefined;
@@ -123,10 +126,11 @@ export async function helper(flags: HelperFlags, out: Output, stop: StopSignal):
       starting = false;
     }
     return config.once
-      ? await runOnce(source, config, state, jwt, reloader, log)
-      : await runDaemon(source, config, state, jwt, reloader, log, stop);
+      ? await runOnce(source, config, state, jwt, jwtBundle, reloader, log)
+      : await runDaemon(source, config, state, jwt, jwtBundle, reloader, log, stop);
   } finally {
     jwt.stop();
+    jwtBundle?.stop();
     source?.close();
     client.close();
     await health?.close();
@@ -139,6 +143,7 @@ async function runOnce(
   config: HelperConfig,
   state: HelperState,
   jwt: JwtFiles,
+  jwtBundle: JwtBundleFile | undefined,
   reloader: Reloader,
   log: HelperLog,
 ): Promise<ExitCodeValue> {
@@ -146,10 +151,20 @@ async function runOnce(
   const svid = requireSvid(context, config);
   const started = Date.now();
   await writeContext(context, svid, config, state, log, true);
-  if (config.jwt.length > 0) {
-    const left =
-      config.timeoutMs === undefined ? 30_000 : Math.max(1000, config.timeoutMs - (Date.now() - started));
-    await jwt.writeAll(left);
+  const left = (): number =>
+    config.timeoutMs === undefined ? 30_000 : Math.max(1000, config.timeoutMs - (Date.now() - started));
+  if (config.jwt.length > 0) await jwt.writeAll(left());
+  if (jwtBundle !== undefined) {
+    try {
+      await jwtBundle.writeOnce(left());
+    } catch (cause) {
+      if (cause instanceof CliError) throw cause;
+      throw new CliError(
+        'write_failed',
+        `cannot write ${config.jwtBundleFile!}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
   }
   const ok = await reloader.afterWrite();
   return ok ? ExitCode.ok : ExitCode.failure;
@@ -160,6 +175,7 @@ async function runDaemon(
   config: HelperConfig,
   state: HelperState,
   jwt: JwtFiles,
+  jwtBundle: JwtBundleFile | undefined,
   reloader: Reloader,
   log: HelperLog,
   stop: StopSignal,
@@ -178,6 +194,7 @@ async function runDaemon(
     }
   });
   if (config.jwt.length > 0) jwt.start();
+  jwtBundle?.start();
   for await (const context of source.updates({ signal: stop.signal })) {
     const svid = pick(context.svids, config);
     if (svid === undefined) {

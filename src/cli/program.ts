@@ -72,7 +72,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCodeValue> 
   const daemon = (): StopSignal => (stop ??= listenForStop());
   const program = buildProgram(io, out, (code) => (result = code), daemon);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(spiffeHelperFlags(argv), { from: 'user' });
     return result;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
@@ -83,6 +83,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCodeValue> 
   } finally {
     stop?.[Symbol.dispose]();
   }
+}
+
+/**
+ * spiffe-helper's flags are Go flags with one dash (`-config helper.conf`, `-daemon-mode=false`):
+ * after `helper`, they are rewritten to this command's `--config` and `--daemon-mode`.
+ */
+function spiffeHelperFlags(argv: string[]): string[] {
+  const at = argv.findIndex((arg) => !arg.startsWith('-'));
+  if (argv[at] !== 'helper') return argv;
+  return argv.map((arg, i) => (i > at && /^-(?:config|daemon-mode)(?:=|$)/.test(arg) ? `-${arg}` : arg));
 }
 
 function buildProgram(
@@ -190,7 +200,10 @@ function buildProgram(
     .description(
       'write svid.pem, svid_key.pem and bundle.pem (and JWT-SVIDs), rewrite them on rotation, reload the workload',
     )
-    .option('-c, --config <file>', 'JSON config file with spiffe-helper key names (flags override it)')
+    .option(
+      '-c, --config <file>',
+      "spiffe-helper's config file: HCL, or JSON with the same keys (flags override it; also -config; default: ./helper.conf when there is no --out)",
+    )
     .option('-s, --socket <address>', `${SOCKET_HELP} [agent_address]`)
     .option('-o, --out <dir>', 'folder to write the files into; created if missing [cert_dir]')
     .option(
@@ -205,6 +218,10 @@ function buildProgram(
       'mode of the certificate and bundle files (default: 0644) [cert_file_mode]',
     )
     .option('--key-mode <octal>', 'mode of the key file (default: 0600) [key_file_mode]')
+    .option(
+      '--jwt-bundle-file <name>',
+      'also keep the JWT bundles in this file: JSON, trust domain to base64 JWKS [jwt_bundle_file_name]',
+    )
     .option(
       '--include-federated',
       'add the federated trust domains to the bundle file [include_federated_domains]',
@@ -229,6 +246,10 @@ function buildProgram(
     .option('--pid-file <path>', 'send --signal to the process whose pid is in this file [pid_file_name]')
     .option('--pid <pid>', 'send --signal to this process')
     .option('--once', 'write the files once and exit (init containers) [daemon_mode = false]')
+    .option(
+      '--daemon-mode [bool]',
+      "spiffe-helper's -daemon-mode: false is --once, true overrides daemon_mode = false in the config",
+    )
     .option(
       '-t, --timeout <duration>',
       'give up when no identity comes within this time (default: 30s with --once, else wait)',

@@ -19,16 +19,20 @@ export interface X509Files {
  * - svid_key.pem: the leaf's private key, PKCS#8 PEM;
  * - bundle.pem: the X.509 authorities of the SVID's trust domain (after the intermediates with
  *   `--intermediates-in-bundle`), then those of every federated trust domain with
- *   `--include-federated`.
+ *   `--include-federated`; with spiffe-helper's `omit_expired`, without the expired ones.
  */
 export function renderX509Files(context: X509Context, svid: X509Svid, config: HelperConfig): X509Files {
   const pem = (certs: readonly X509Certificate[]): string => certs.map((c) => c.toString()).join('');
   const own = svid.id.trustDomain;
-  const authorities: X509Certificate[] = [...(context.bundles.get(own)?.x509Authorities() ?? [])];
+  let authorities: X509Certificate[] = [...(context.bundles.get(own)?.x509Authorities() ?? [])];
   if (config.includeFederated) {
     for (const bundle of context.bundles.bundles()) {
       if (!bundle.trustDomain.equals(own)) authorities.push(...bundle.x509Authorities());
     }
+  }
+  if (config.omitExpired) {
+    const now = Date.now();
+    authorities = authorities.filter((c) => new Date(c.validTo).getTime() > now);
   }
   const intermediates = svid.certificates.slice(1);
   const { certificates, privateKey } = svid.marshal();

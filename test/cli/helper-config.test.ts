@@ -104,18 +104,37 @@ describe('spiffe helper --config (spiffe-helper key names, JSON)', () => {
       { cert_dir: '/tmp/x', include_federated_domains: 'yes' },
       /include_federated_domains must be true or false/,
     ],
-    ['a numeric file mode', { cert_dir: '/tmp/x', key_file_mode: 600 }, /key_file_mode must be a string/],
+    [
+      'a file mode written in decimal',
+      { cert_dir: '/tmp/x', key_file_mode: 600 },
+      /key_file_mode is 600 \(01130 in octal\), not a file mode/,
+    ],
     [
       'a bad jwt_svids entry',
       { cert_dir: '/tmp/x', jwt_svids: [{ jwt_audience: 'a' }] },
       /jwt_svids\[0\]\.jwt_svid_file_name must be a string/,
     ],
     [
-      'health checks without a port',
-      { cert_dir: '/tmp/x', health_checks: { listener_enabled: true } },
-      /needs bind_port/,
+      'two health_checks blocks',
+      { cert_dir: '/tmp/x', health_checks: [{ listener_enabled: true }, { listener_enabled: true }] },
+      /give one health_checks block/,
     ],
-    ['not JSON', '# HCL\ncert_dir = "x"\n', /is not valid JSON[\s\S]*hint: the config file is JSON/],
+    [
+      'bad JSON',
+      '{"cert_dir": "x",}',
+      /is not valid JSON[\s\S]*hint: a config file that starts with "\{" is JSON/,
+    ],
+    [
+      'bad HCL',
+      '# HCL\ncert_dir = "x\n',
+      /is not valid HCL: At 2:\d+: [\s\S]*hint: the config file is spiffe-helper's HCL/,
+    ],
+    ['an unknown HCL key', 'cert_dir = "x"\nagent_adress = "/x"\n', /unknown key "agent_adress"/],
+    [
+      'pid_file_name in one-shot mode',
+      'cert_dir = "x"\ndaemon_mode = false\nrenew_signal = "SIGHUP"\npid_file_name = "/tmp/p.pid"\n',
+      /pid_file_name is only supported in daemon mode/,
+    ],
   ])('%s is a usage error (exit 2)', async (_name, doc, message) => {
     const r = await run(['helper', '--config', config(doc)]);
     expect(r.code).toBe(2);

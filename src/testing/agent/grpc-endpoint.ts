@@ -8,6 +8,8 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { fileDescriptorProtos } from '../../workloadapi/proto/descriptors.js';
 import { SpiffeWorkloadAPIService } from '../../workloadapi/proto/workload.js';
 import { TestingError } from '../errors.js';
 import type { CallInfo, CallTarget, WorkloadApiHandlers } from './handlers.js';
@@ -39,6 +41,53 @@ const definition = Object.fromEntries(
     ];
   }),
 ) as unknown as ServiceDefinition;
+
+/**
+ * gRPC server reflection (E-14), v1 and v1alpha, describing the Workload API from the
+ * descriptors that `buf` compiled from proto/workload.proto (src/workloadapi/proto/descriptors.ts).
+ * ReflectionService reads only `fileDescriptorProtos` from each entry of a proto-loader package
+ * definition, so one entry carrying every file stands in for loading the .proto at run time.
+ * Not behind the security header: like SPIRE's agent, only `/SpiffeWorkloadAPI/` methods check it
+ * (docs/decisions.md, "gRPC reflection on the fake agent"). Built once, on first use.
+ */
+let reflection: ReflectionService | undefined;
+function reflectionService(): ReflectionService {
+  if (reflection === undefined) {
+    reflection = new ReflectionService({
+      SpiffeWorkloadAPI: {
+        fileDescriptorProtos: fileDescriptorProtos.map((file) => Buffer.from(file, 'base64')),
+      },
+    } as unknown as ConstructorParameters<typeof ReflectionService>[0]);
+    const versions = reflection as unknown as Record<'v1' | 'v1Alpha', Partial<ReflectionIndex> | undefined>;
+    aliasPackagelessNames(versions.v1);
+    aliasPackagelessNames(versions.v1Alpha);
+  }
+  return reflection;
+}
+
+/** The two indexes of a @grpc/reflection 1.0 implementation, keyed by full name. */
+interface ReflectionIndex {
+  services: Record<string, unknown>;
+  symbols: Record<string, unknown>;
+}
+
+/**
+ * workload.proto declares no package, and @grpc/reflection 1.0 then names its symbols with a
+ * leading dot (`.SpiffeWorkloadAPI`), which grpc-go's reflection, grpcurl and the descriptors
+ * themselves do not use. List services by their real full name and resolve symbols by both.
+ * test/testing/fake-agent-reflection.test.ts fails if a release of @grpc/reflection changes this.
+ */
+function aliasPackagelessNames(index: Partial<ReflectionIndex> | undefined): void {
+  if (index?.services === undefined || index.symbols === undefined) return;
+  for (const [name, service] of Object.entries(index.services)) {
+    if (!name.startsWith('.')) continue;
+    delete index.services[name];
+    index.services[name.slice(1)] = service;
+  }
+  for (const [name, file] of Object.entries(index.symbols)) {
+    if (name.startsWith('.')) index.symbols[name.slice(1)] ??= file;
+  }
+}
 
 function toStatus(err: unknown): { code: status; details: string } {
   if (err instanceof RpcStatus) return { code: err.code, details: err.details };
@@ -181,6 +230,7 @@ async function bind(
 ): Promise<{ server: Server; port: number }> {
   const server = new Server();
   server.addService(definition, service(handlers, target));
+  reflectionService().addToServer(server);
   const where = listen.kind === 'unix' ? `unix://${listen.path}` : `127.0.0.1:${listen.port}`;
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(where, ServerCredentials.createInsecure(), (err, bound) =>
