@@ -111,7 +111,8 @@ profile.samples.forEach((id, i) => {
   const k = stack.findIndex((f) => f.url.includes('/src/'));
   if (k < 0 || stack.slice(0, k).some((f) => NODE_MACHINERY.test(f.functionName))) return;
   totals.sdk += t;
-  if (stack.slice(0, k).some((f) => f.functionName === 'verify')) totals.signatures += t;
+  const frames = stack.slice(0, k + 1).map((f) => f.functionName);
+  if (frames.includes('verify') || frames.includes('checkSignature')) totals.signatures += t;
   const name = `${stack[k]!.url.split('/src/')[1]}: ${stack[k]!.functionName || '(anonymous)'}`;
   sdkFunctions.set(name, (sdkFunctions.get(name) ?? 0) + t);
 });
@@ -132,4 +133,4 @@ row('Node (TLS and net, with the OpenSSL work)', totals.busy - totals.sdk - tota
 row('native, no JS frame (libuv, profiler)', totals.native);
 row('garbage collection', totals.gc);
 console.log('\nthe SDK functions (innermost SDK frame) taking the most time:');
-for (const [name, t] of [...sdkFunctions].sort((a, b) => b[1] - a[1]).slice(0, 10)) row(`  ${name}`, t);
+for (const [name, t] of [...sdkFunctions].sort((a, b) => b[1] - a[1]).slice(0, 25)) row(`  ${name}`, t);
