@@ -18,10 +18,10 @@ export type { SpiffeCaller, SpiffeRequestAuthOptions } from '../tlsconfig/index.
 declare module 'fastify' {
   interface FastifyRequest {
     /**
-     * The caller that the `spiffeAuth` plugin admitted; `null` on routes outside the plugin's
-     * scope (the plugin refuses every other request before the handler).
+     * The caller that the `spiffeAuth` plugin admitted (on the routes it covers it refuses every
+     * other request before the handler); `undefined` or `null` on routes it does not cover.
      */
-    spiffe: SpiffeCaller | null;
+    spiffe?: SpiffeCaller | null;
   }
 }
 
