@@ -54,7 +54,7 @@ export interface HttpRefusal {
 }
 
 /** The request parts `SpiffeRequestAuth` reads: the headers, and the socket for the mTLS peer. */
-export type SpiffeAuthRequest = { headers: IncomingHttpHeaders; method?: string; url?: string };
+export type SpiffeAuthRequest = { headers: IncomingHttpHeaders };
 
 /** Framework-neutral request authentication: what the framework integrations adapt. */
 export interface SpiffeRequestAuth {
@@ -76,6 +76,7 @@ export interface SpiffeRequestAuth {
  * `/fastify` and `/hono` integrations are thin adapters over it; use it directly for another
  * framework: `authenticate(req)` in a hook, and on error send `refusal(error, req)`.
  *
+ * @param where - names the caller in the messages of option errors (e.g. `'koa spiffeAuth'`).
  * @throws {TlsConfigError} `invalid_argument` for bad options (neither `mtls` nor `jwt`, ...).
  */
 export function spiffeRequestAuth(
