@@ -3,7 +3,11 @@
  * guarded HTTPS server, called over real sockets with fetch(): mTLS callers, JWT-SVID callers,
  * both, and the 401/403 answers with their reasons.
  */
+import 'reflect-metadata';
 import { getRequestListener } from '@hono/node-server';
+import { Controller, Get, Module, Req, UseGuards } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
@@ -13,6 +17,7 @@ import { JwtBundleSet } from '../../src/bundle/index.js';
 import { spiffeAuth as expressAuth, spiffeCaller } from '../../src/express/index.js';
 import { spiffeAuth as fastifyAuth } from '../../src/fastify/index.js';
 import { spiffeAuth as honoAuth, type SpiffeEnv } from '../../src/hono/index.js';
+import { SpiffeGuard, spiffeCaller as nestCaller } from '../../src/nestjs/index.js';
 import { FakeCa } from '../../src/testing/index.js';
 import {
   authorizeAny,
@@ -90,6 +95,29 @@ const frameworks: Record<string, Serve> = {
       return c.text(describeCaller(c.get('spiffe')));
     });
     const server = createHttpsServer(tls, getRequestListener(app.fetch));
+    cleanup.push(() => close(server));
+    return { url: `https://127.0.0.1:${await listen(server)}/whoami`, handled };
+  },
+  async nestjs(tls, auth) {
+    const handled: number[] = [];
+    // Decorators applied as functions: the repository's tsconfig has no experimentalDecorators.
+    class WhoAmI {
+      whoami(req: object): string {
+        handled.push(1);
+        return describeCaller(nestCaller(req));
+      }
+    }
+    Controller()(WhoAmI);
+    UseGuards(new SpiffeGuard(auth))(WhoAmI);
+    Req()(WhoAmI.prototype, 'whoami', 0);
+    Get('whoami')(WhoAmI.prototype, 'whoami', Object.getOwnPropertyDescriptor(WhoAmI.prototype, 'whoami')!);
+    class AppModule {}
+    Module({ controllers: [WhoAmI] })(AppModule);
+    const expressApp = express();
+    const app = await NestFactory.create(AppModule, new ExpressAdapter(expressApp), { logger: false });
+    await app.init();
+    const server = createHttpsServer(tls, expressApp);
+    cleanup.push(() => app.close());
     cleanup.push(() => close(server));
     return { url: `https://127.0.0.1:${await listen(server)}/whoami`, handled };
   },

@@ -1,12 +1,17 @@
 /**
  * spiffeRequestAuth, the check under the framework integrations: options, the answers, logging,
- * and the framework-specific edges (Fastify's scope, Hono off @hono/node-server).
+ * and the framework-specific edges (Fastify's scope, Hono off @hono/node-server, Nest's exceptions).
  */
+import 'reflect-metadata';
+import { Controller, Get, HttpException, Module, UseGuards, type ArgumentsHost } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Response } from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { spiffeAuth as fastifyAuth } from '../../src/fastify/index.js';
 import { spiffeAuth as honoAuth, type SpiffeEnv } from '../../src/hono/index.js';
+import { SpiffeGuard, spiffeCaller as nestCaller } from '../../src/nestjs/index.js';
 import { JwtSvid } from '../../src/svid/index.js';
 import { FakeCa } from '../../src/testing/index.js';
 import {
@@ -143,5 +148,50 @@ describe('hono off @hono/node-server (no Node request)', () => {
     const refused = await mtlsApp.request('/', { headers: { authorization: `Bearer ${token()}` } });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toMatch(/^SPIFFE-mTLS error="no_peer_id"/);
+  });
+});
+
+describe('nestjs SpiffeGuard', () => {
+  it("refuses with Nest's HttpException: the app's filters see it, the body is Nest's JSON", async () => {
+    const { bundles } = setup();
+    class Api {
+      get(): string {
+        return 'reached';
+      }
+    }
+    Controller()(Api);
+    UseGuards(new SpiffeGuard({ jwt: { audience: DATABASE, bundleSource: bundles } }))(Api);
+    Get('x')(Api.prototype, 'get', Object.getOwnPropertyDescriptor(Api.prototype, 'get')!);
+    class AppModule {}
+    Module({ controllers: [Api] })(AppModule);
+    const app = await NestFactory.create(AppModule, { logger: false });
+    const seen: unknown[] = [];
+    app.useGlobalFilters({
+      catch(exception: unknown, host: ArgumentsHost) {
+        seen.push(exception);
+        const error = exception as HttpException;
+        host.switchToHttp().getResponse<Response>().status(error.getStatus()).json(error.getResponse());
+      },
+    });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const res = await fetch(`${await app.getUrl()}/x`.replace('[::1]', '127.0.0.1'));
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await res.json()).toMatchObject({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: expect.stringContaining('J-14'),
+      });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toBeInstanceOf(HttpException);
+      expect((seen[0] as HttpException).cause).toMatchObject({ code: 'missing_token' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('spiffeCaller throws on a request the guard did not admit', () => {
+    expect(() => nestCaller({ headers: {} })).toThrow(/not admitted by SpiffeGuard/);
   });
 });
