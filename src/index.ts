@@ -4,7 +4,7 @@
  * `@spiffe-ts/sdk/workloadapi`, `@spiffe-ts/sdk/tlsconfig`, `@spiffe-ts/sdk/federation`); this
  * root re-exports them all. The testing kit is only at `@spiffe-ts/sdk/testing`, so production
  * code never loads it by accident. The framework integrations are only at their own subpaths
- * (`@spiffe-ts/sdk/express`, `/fastify`, `/hono`).
+ * (`@spiffe-ts/sdk/express`, `/fastify`, `/hono`, `/nestjs`).
  * @module
  */
 export { SpiffeError } from './internal/errors.js';

@@ -1,5 +1,6 @@
 /**
- * NestJS integration (`@nestjs/platform-express` or `platform-fastify`): a guard that admits
+ * NestJS integration (tested on `@nestjs/platform-express`; on `platform-fastify` it reads the
+ * Node request as `request.raw`): a guard that admits
  * requests by the caller's SPIFFE ID, from the mTLS peer and/or a JWT-SVID, and refuses with
  * Nest's own `HttpException` (401/403 with the reason, and `WWW-Authenticate`), so the app's
  * exception filters see it. NestJS is an optional peer dependency: this subpath loads

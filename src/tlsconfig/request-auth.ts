@@ -25,7 +25,7 @@ export interface SpiffeCaller {
 }
 
 /**
- * How `spiffeRequestAuth` (and the Express, Fastify and Hono integrations) admit a request. Give
+ * How `spiffeRequestAuth` (and the framework integrations) admit a request. Give
  * `mtls`, `jwt` or both; with both, the request needs both (the peer and the token's subject may
  * differ, e.g. a proxy calling on behalf of a workload).
  */
@@ -73,8 +73,8 @@ export interface SpiffeRequestAuth {
 /**
  * Request authentication for any HTTP framework: the mTLS peer (`peerIdFrom`) and/or a JWT-SVID
  * (the checks of `jwtSvidAuth`), answering as `jwtSvidAuth` does. The `@spiffe-ts/sdk/express`,
- * `/fastify` and `/hono` integrations are thin adapters over it; use it directly for another
- * framework: `authenticate(req)` in a hook, and on error send `refusal(error, req)`.
+ * `/fastify`, `/hono` and `/nestjs` integrations are thin adapters over it; use it directly for
+ * another framework: `authenticate(req)` in a hook, and on error send `refusal(error, req)`.
  *
  * @param where - names the caller in the messages of option errors (e.g. `'koa spiffeAuth'`).
  * @throws {TlsConfigError} `invalid_argument` for bad options (neither `mtls` nor `jwt`, ...).
