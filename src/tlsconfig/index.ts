@@ -46,6 +46,15 @@ export { grpcChannelCredentials } from './grpc-credentials.js';
 export { createGrpcTlsServer, peerIdFromCall } from './grpc-server.js';
 export type { JwtSvidAuthOptions, JwtSvidValidator } from './jwt-authenticator.js';
 export { jwtSvidAuth, jwtSvidFrom, type JwtSvidMiddleware } from './jwt-middleware.js';
+export {
+  spiffeRequestAuth,
+  spiffeCallerOf,
+  type SpiffeRequestAuth,
+  type SpiffeRequestAuthOptions,
+  type SpiffeAuthRequest,
+  type SpiffeCaller,
+  type HttpRefusal,
+} from './request-auth.js';
 export { JwtSvidCache, jwtSvidFetch, type JwtSvidCacheOptions } from './jwt-cache.js';
 export { jwtSvidServerInterceptor, jwtSvidFromCall, jwtSvidCallCredentials } from './jwt-grpc.js';
 export type { Logger } from '../internal/logger.js';

@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { JwtSvid } from '../svid/index.js';
 import { quote } from '../internal/errors.js';
-import { reasonOf, TlsConfigError } from './errors.js';
+import { reasonOf } from './errors.js';
 import { JwtSvidAuthenticator, type JwtSvidAuthOptions } from './jwt-authenticator.js';
+import { jwtRefusal } from './request-auth.js';
 
 /** Where an admitted request's JWT-SVID is kept (`Symbol.for`: the ESM and CJS copies agree). */
 const CALLER = Symbol.for('@spiffe-ts/sdk:tlsconfig:jwt-caller');
@@ -64,24 +65,8 @@ function refuse(res: ServerResponse, error: unknown): void {
     res.destroy();
     return;
   }
-  const code = error instanceof TlsConfigError ? error.code : undefined;
-  const reason = error instanceof TlsConfigError ? error.message : 'cannot validate the JWT-SVID now';
-  const description = reason.replace(/[^\x20-\x7e]|["\\]/g, ' ');
-  if (code === 'unauthorized') {
-    res.statusCode = 403;
-    res.setHeader(
-      'WWW-Authenticate',
-      `Bearer error="insufficient_scope", error_description="${description}"`,
-    );
-  } else if (code === 'missing_token') {
-    res.statusCode = 401;
-    res.setHeader('WWW-Authenticate', 'Bearer');
-  } else if (code === 'invalid_token') {
-    res.statusCode = 401;
-    res.setHeader('WWW-Authenticate', `Bearer error="invalid_token", error_description="${description}"`);
-  } else {
-    res.statusCode = 503;
-  }
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.end(`${reason}\n`);
+  const refusal = jwtRefusal(error);
+  res.statusCode = refusal.status;
+  for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value);
+  res.end(refusal.body);
 }

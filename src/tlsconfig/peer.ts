@@ -124,6 +124,11 @@ function recordedPeer(target: unknown): VerifiedPeer | undefined {
   }
 }
 
+/** The verified peer behind a socket, request, stream or session, if the SDK accepted it. */
+export function verifiedPeerOf(target: unknown): VerifiedPeer | undefined {
+  return recordedPeer(target);
+}
+
 function lookUpPeer(target: unknown): VerifiedPeer | undefined {
   if (typeof target !== 'object' || target === null) return undefined;
   const own = (target as Record<symbol, VerifiedPeer | undefined>)[PEER];
