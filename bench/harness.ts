@@ -3,7 +3,7 @@
  * process, interleaved round by round, so that the ratio (subject ops/s ÷ baseline ops/s) is stable
  * across machines even when the absolute figures are not.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, arch, platform } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -233,7 +233,14 @@ export function renderMarkdown(results: BenchResult[], env: Environment, options
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes the Markdown report to `path`, creating its folder. */
+/**
+ * Marks the start of what a report keeps from the file it replaces: sections of figures measured
+ * by hand (`bench/hostile-handshakes.ts`, `bench/profile-handshake.ts`), which `npm run bench` does
+ * not measure.
+ */
+export const KEPT_SECTIONS = '<!-- Sections below are measured by hand and kept by npm run bench. -->';
+
+/** Writes the Markdown report to `path`, creating its folder, keeping the hand-measured sections. */
 export async function writeReport(
   path: string,
   results: BenchResult[],
@@ -241,7 +248,10 @@ export async function writeReport(
   options: MeasureOptions = DEFAULT_OPTIONS,
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, renderMarkdown(results, env, options));
+  const previous = await readFile(path, 'utf8').catch(() => '');
+  const at = previous.indexOf(KEPT_SECTIONS);
+  const kept = at < 0 ? '' : `\n${previous.slice(at)}`;
+  await writeFile(path, renderMarkdown(results, env, options) + kept);
 }
 
 /** Keeps the results of measured calls observable (and so not optimised away). */

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ import {
   renderMarkdown,
   renderTable,
   runBenchmark,
+  KEPT_SECTIONS,
+  writeReport,
   selfCheck,
   type BenchResult,
 } from '../../bench/harness.js';
@@ -90,5 +92,27 @@ describe('benchmark harness', () => {
     const md = renderMarkdown([result], environment(), { warmupMs: 1, measureMs: 1, sliceMs: 0.5 });
     expect(md).toContain('| plain | b | 2,000 | a | 1,000 | 2.00x | — | — |');
     expect(md).not.toContain('Figures from elsewhere');
+  });
+
+  it('a new report keeps the hand-measured sections of the file it replaces, and only those', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-'));
+    try {
+      const path = join(dir, 'benchmarks.md');
+      const kept = `${KEPT_SECTIONS}\n\n## Hostile handshakes\n\nmeasured by hand\n`;
+      await writeFile(path, `# Benchmarks\n\nold table\n\n${kept}`);
+      const result: BenchResult = {
+        name: 'plain',
+        baseline: { name: 'a', opsPerSec: 1000 },
+        subject: { name: 'b', opsPerSec: 2000 },
+        ratio: 2,
+      };
+      await writeReport(path, [result], environment(), { warmupMs: 1, measureMs: 1, sliceMs: 0.5 });
+      const md = await readFile(path, 'utf8');
+      expect(md).not.toContain('old table');
+      expect(md).toContain('| plain | b | 2,000 |');
+      expect(md.endsWith(kept)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
