@@ -7,18 +7,15 @@ import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   realpathSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { JwtBundle, X509Bundle, X509BundleSet } from '../../src/bundle/index.js';
 import { helperConfig } from '../../src/cli/helper-config.js';
 import { renderX509Files } from '../../src/cli/x509-files.js';
@@ -27,11 +24,9 @@ import { createCertificate, FakeCa } from '../../src/testing/index.js';
 import type { X509Context } from '../../src/workloadapi/index.js';
 import { startAgent, type TestAgent } from './agent.js';
 import { runCli, startCli } from './cli.js';
+import { helperScratch } from './scratch.js';
 
-const root = mkdtempSync(join(tmpdir(), 'spiffe-helper-hcl-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const folder = (): string => join(root, `d${++n}`);
+const { root, folder, unique, recorder: RECORDER } = helperScratch('spiffe-helper-hcl-');
 
 let t: TestAgent | undefined;
 afterEach(async () => {
@@ -39,25 +34,11 @@ afterEach(async () => {
   t = undefined;
 });
 
-/** A process that records the signals it gets into a log file, one per line. */
-const RECORDER = join(root, 'recorder.mjs');
-writeFileSync(
-  RECORDER,
-  `import { appendFileSync, writeFileSync } from 'node:fs';
-const [log, pidFile] = process.argv.slice(2);
-appendFileSync(log, 'started\\n');
-for (const s of ['SIGHUP', 'SIGUSR1']) process.on(s, () => appendFileSync(log, s + '\\n'));
-process.on('SIGTERM', () => { appendFileSync(log, 'SIGTERM\\n'); process.exit(0); });
-if (pidFile) writeFileSync(pidFile, String(process.pid));
-setInterval(() => {}, 1000);
-`,
-);
-
 const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
 const socketPath = (agent: TestAgent): string => new URL(agent.address).pathname;
 
 function writeConfig(text: string): string {
-  const path = join(root, `helper-${++n}.conf`);
+  const path = join(root, `helper-${unique()}.conf`);
   writeFileSync(path, text);
   return path;
 }
@@ -171,7 +152,7 @@ add_intermediates_to_bundle = true
   it('daemon mode: cmd is started, gets renew_signal on rotation; health_checks answer on their paths', async () => {
     t = await startAgent({ ttlMs: 2000 });
     const certs = folder();
-    const log = join(root, `child-${n}.log`);
+    const log = join(root, `child-${unique()}.log`);
     const port = await freePort();
     const conf = writeConfig(`agent_address = "${socketPath(t)}"
 cmd = "${process.execPath}"
@@ -210,8 +191,8 @@ health_checks {
   it('daemon mode: pid_file_name gets renew_signal (spiffe-helper\'s "signal an externally-managed process")', async () => {
     t = await startAgent({ ttlMs: 2000 });
     const certs = folder();
-    const log = join(root, `ext-${n}.log`);
-    const pidFile = join(root, `ext-${n}.pid`);
+    const log = join(root, `ext-${unique()}.log`);
+    const pidFile = join(root, `ext-${unique()}.pid`);
     const external = spawn(process.execPath, [RECORDER, log, pidFile], { stdio: 'ignore' });
     try {
       await until(() => (existsSync(pidFile) ? true : undefined), 'the pid file');

@@ -1,48 +1,20 @@
 import { execFileSync, spawn } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { X509Bundle } from '../../src/bundle/index.js';
 import { JwtSvid, X509Svid } from '../../src/svid/index.js';
 import { startAgent, type TestAgent } from './agent.js';
 import { runCli, startCli } from './cli.js';
+import { helperScratch } from './scratch.js';
 
-const root = mkdtempSync(join(tmpdir(), 'spiffe-helper-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const folder = (): string => join(root, `d${++n}`);
+const { root, folder, unique, recorder: RECORDER } = helperScratch('spiffe-helper-');
 
 let t: TestAgent | undefined;
 afterEach(async () => {
   await t?.stop();
   t = undefined;
 });
-
-/** A process that records the signals it gets into a log file, one per line. */
-const RECORDER = join(root, 'recorder.mjs');
-writeFileSync(
-  RECORDER,
-  `import { appendFileSync, writeFileSync } from 'node:fs';
-const [log, pidFile] = process.argv.slice(2);
-appendFileSync(log, 'started\\n');
-for (const s of ['SIGHUP', 'SIGUSR1']) process.on(s, () => appendFileSync(log, s + '\\n'));
-process.on('SIGTERM', () => { appendFileSync(log, 'SIGTERM\\n'); process.exit(0); });
-if (pidFile) writeFileSync(pidFile, String(process.pid));
-setInterval(() => {}, 1000);
-`,
-);
 
 const hasOpenssl = (() => {
   try {
@@ -82,7 +54,7 @@ describe('spiffe helper --once', () => {
   it('writes svid.pem, svid_key.pem (0600), bundle.pem and a JWT-SVID, runs --cmd after, exits 0', async () => {
     t = await startAgent();
     const out = folder();
-    const marker = join(root, `hook-${n}.txt`);
+    const marker = join(root, `hook-${unique()}.txt`);
     const hook = `require('fs').writeFileSync(${JSON.stringify(marker)}, require('fs').readdirSync(${JSON.stringify(out)}).sort().join(','))`;
     const r = await runCli([
       'helper',
@@ -190,7 +162,7 @@ describe('spiffe helper (daemon)', () => {
   it('rewrites the files on every rotation and signals its child; health says fresh, then expired; SIGTERM stops both', async () => {
     t = await startAgent({ ttlMs: 2000 });
     const out = folder();
-    const log = join(root, `child-${n}.log`);
+    const log = join(root, `child-${unique()}.log`);
     const cli = startCli([
       'helper',
       '--out',
@@ -253,8 +225,8 @@ describe('spiffe helper (daemon)', () => {
   it('signals the process of --pid-file after a write; /ready is 503 "missing" when svid.pem is gone', async () => {
     t = await startAgent();
     const out = folder();
-    const log = join(root, `ext-${n}.log`);
-    const pidFile = join(root, `ext-${n}.pid`);
+    const log = join(root, `ext-${unique()}.log`);
+    const pidFile = join(root, `ext-${unique()}.pid`);
     const external = spawn(process.execPath, [RECORDER, log, pidFile], { stdio: 'ignore' });
     try {
       await until(() => (existsSync(pidFile) ? true : undefined), 'the pid file');
