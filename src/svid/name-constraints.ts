@@ -1,5 +1,17 @@
 import { quote } from '../internal/errors.js';
-import { ANY_TAG, DerReader, TAG_OID, TAG_SEQUENCE, TAG_SET } from '../internal/x509/der.js';
+import {
+  ANY_TAG,
+  DerReader,
+  TAG_BMP_STRING,
+  TAG_IA5_STRING,
+  TAG_OID,
+  TAG_PRINTABLE_STRING,
+  TAG_SEQUENCE,
+  TAG_SET,
+  TAG_TELETEX_STRING,
+  TAG_UNIVERSAL_STRING,
+  TAG_UTF8_STRING,
+} from '../internal/x509/der.js';
 import type {
   CertificateInfo,
   GeneralSubtree,
@@ -146,13 +158,6 @@ function startsWith(name: string[][], subtree: string[][]): boolean {
     return rdn.length === other.length && rdn.every((key, j) => key === other[j]);
   });
 }
-
-const TAG_UTF8_STRING = 0x0c;
-const TAG_PRINTABLE_STRING = 0x13;
-const TAG_TELETEX_STRING = 0x14;
-const TAG_IA5_STRING = 0x16;
-const TAG_UNIVERSAL_STRING = 0x1c;
-const TAG_BMP_STRING = 0x1e;
 
 /**
  * The comparison key of an attribute value (RFC 5280 §7.1): a directory string is decoded, its

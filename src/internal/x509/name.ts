@@ -1,8 +1,18 @@
-import { ANY_TAG, type DerReader, fail, TAG_SEQUENCE, TAG_SET } from './der.js';
+import {
+  ANY_TAG,
+  type DerReader,
+  fail,
+  TAG_BMP_STRING,
+  TAG_IA5_STRING,
+  TAG_NUMERIC_STRING,
+  TAG_PRINTABLE_STRING,
+  TAG_SEQUENCE,
+  TAG_SET,
+  TAG_TELETEX_STRING,
+  TAG_UNIVERSAL_STRING,
+  TAG_UTF8_STRING,
+} from './der.js';
 
-const TAG_UTF8_STRING = 0x0c;
-const TAG_UNIVERSAL_STRING = 0x1c;
-const TAG_BMP_STRING = 0x1e;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /**
  * Attribute value tags that OpenSSL's X509_NAME parser takes (its DirectoryString-like "mstring"
@@ -11,11 +21,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * certificate goes through node:crypto's own parse (fuzzed in test/internal/x509).
  */
 const STRING_TAGS = new Set([
-  0x0c, // UTF8String
-  0x12, // NumericString
-  0x13, // PrintableString
-  0x14, // T61String
-  0x16, // IA5String
+  TAG_UTF8_STRING,
+  TAG_NUMERIC_STRING,
+  TAG_PRINTABLE_STRING,
+  TAG_TELETEX_STRING,
+  TAG_IA5_STRING,
   TAG_UNIVERSAL_STRING,
   TAG_BMP_STRING,
 ]);
